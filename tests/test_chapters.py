@@ -1,0 +1,54 @@
+"""Every chapter in the table of contents, executed in quick mode with the course's runner, then the book
+built from the executed copies (Jupyter Book, warnings as errors). This also runs the notebooks' inline tests:
+their assert cells execute in quick mode. Runs once per session (a few minutes on 2 cores)."""
+import json, subprocess
+import nbformat
+import pytest
+from conftest import ROOT, BIN
+from seqcourse.runner import _toc_files, chapter_name
+
+TOC = [e for e in _toc_files((ROOT/'_toc.yml').read_text())]
+CHAPTERS = [chapter_name(e) for e in TOC if e.startswith('nbs/')]
+
+
+@pytest.fixture(scope='session')
+def book(tmp_path_factory):
+    build = tmp_path_factory.mktemp('book')/'_build'
+    p = subprocess.run([str(BIN/'seqcourse'), 'book', '--quick', '--build', str(build)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=3000)
+    print(p.stdout[-6000:], p.stderr[-3000:])
+    runs = json.loads((build/'results'/'runs.json').read_text()) if (build/'results'/'runs.json').exists() else {}
+    return build, p, runs
+
+
+@pytest.mark.parametrize('chapter', CHAPTERS)
+def test_chapter_runs_in_quick_mode(book, chapter):
+    build, _, runs = book
+    assert chapter in runs, f'{chapter} was not executed'
+    r = runs[chapter]
+    assert r['status'] == 'ok', f"{chapter} failed: {r['error']} (executed copy: {r['output']})"
+    assert r['quick'] is True
+    nb = nbformat.read(r['output'], as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == 'code' for o in c.outputs if o.output_type == 'error']
+    assert not errors
+
+
+def test_book_builds_with_every_page(book):
+    build, p, _ = book
+    assert p.returncode == 0, f"seqcourse book --quick failed:\n{p.stdout[-4000:]}\n{p.stderr[-4000:]}"
+    html = build/'html'
+    assert (html/'index.html').exists()
+    for entry in TOC:
+        page = html/(entry + '.html')
+        assert page.exists(), f'{page} was not rendered'
+    data_page = (html/'nbs'/'00_data.html').read_text()
+    assert 'From text to tensors' in data_page and 'cell_output' in data_page   # rendered with its outputs
+    assert '#| export' not in data_page and 'default_exp' not in data_page       # nbdev directives hidden
+
+
+def test_chapters_write_results(book):
+    build, _, runs = book
+    for chapter in CHAPTERS:
+        if chapter in ('core', 'plotting', 'runner', 'exercises', 'sampling'): continue
+        doc = json.loads((build/'results'/f'{chapter}.json').read_text())
+        assert doc['quick'] is True and doc['results'], chapter

@@ -201,3 +201,63 @@ def data_card(name:str # a dataset name from `list_datasets()`
     p = _datasets_dir()/f'{name}.md'
     if not p.is_file(): raise FileNotFoundError(f"dataset {name!r} has no data card ({name}.md)")
     return p.read_text(encoding='utf-8')
+
+# %% ../nbs/00_data.ipynb #96389b06
+from .exercises import exercise, Hint, expect_array
+
+_EX_SENTENCE = 'the cat sat.'
+
+@exercise('data-1')
+def _check_one_hot_by_hand(answer):
+    "data-1: the one-hot rows of 'cat' under the vocabulary of 'the cat sat.'."
+    v = Vocab.from_text(_EX_SENTENCE)
+    expected = one_hot(v.encode('cat'), len(v))
+    try: a = np.asarray(answer) if answer is not None and not callable(answer) else None
+    except ValueError: a = None  # a ragged list: expect_array says what is wrong
+    if a is not None and a.shape == (3,) and a.dtype.kind in 'iuf' and np.allclose(a, v.encode('cat')):
+        raise Hint("these are the integer codes of 'cat'; the task asks for their one-hot rows, one row per character")
+    if a is not None and a.shape == expected.shape and a.dtype.kind in 'iufb' and not np.allclose(np.asarray(a, float).sum(1), 1):
+        raise Hint("each row of a one-hot matrix holds exactly one 1; yours has rows that do not sum to 1")
+    expect_array(answer, expected, 'the one-hot matrix')
+
+_WINDOW_CASES = [(np.arange(10), 4, 1), (np.arange(10), 4, 3), (np.arange(20, 0, -1), 5, 4), (np.arange(7) * 10, 2, 2), (np.arange(6), 5, 1)]
+
+@exercise('data-2')
+def _check_windows_by_hand(answer):
+    "data-2: a function f(seq, length, step) -> (X, y) that behaves like `windows`."
+    if not callable(answer): raise Hint(f"answer should be a function f(seq, length, step) returning (X, y), got {type(answer).__name__}")
+    for seq, length, step in _WINDOW_CASES:
+        case = f"for seq={seq.tolist()}, length={length}, step={step}"
+        X, y = windows(seq, length, step)
+        out = answer(seq, length, step)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise Hint(f"{case}: return a pair (X, y), got {type(out).__name__}")
+        ax, ay = np.asarray(out[0]), np.asarray(out[1])
+        if ax.shape == X.shape and ay.shape == y.shape and np.array_equal(ax, X) and np.array_equal(ay, ax[:, -1]):
+            raise Hint(f"{case}: y is the last item of each window; the target is the item that comes *after* the window")
+        if ax.ndim == 2 and len(ax) == len(X) - 1:
+            raise Hint(f"{case}: you make one window too few; the last window whose target still exists is missing")
+        if ax.ndim == 2 and len(ax) == len(X) + 1:
+            raise Hint(f"{case}: you make one window too many; the last one has no item after it to be its target")
+        expect_array(ax, X, f"X ({case})")
+        expect_array(ay, y, f"y ({case})")
+
+_COUNT_CASES = [(100, 10, 1), (100, 10, 3), (11, 10, 1), (50, 7, 5), (1000, 40, 3), (30, 4, 100)]
+
+@exercise('data-3')
+def _check_count_windows(answer):
+    "data-3: a formula n_examples(n, length, step) for how many windows `windows` makes."
+    if not callable(answer): raise Hint(f"answer should be a function n_examples(n, length, step), got {type(answer).__name__}")
+    for n, length, step in _COUNT_CASES:
+        expected, got = len(windows(np.arange(n), length, step)[0]), answer(n, length, step)
+        case = f"for n={n}, length={length}, step={step}"
+        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+            raise Hint(f"{case}: return a whole number (an int), got {got!r}")
+        if got == expected: continue
+        if step > 1 and got == len(windows(np.arange(n), length, 1)[0]):
+            raise Hint(f"{case}: your count ignores the step; with step={step} only every {step}-th start is used")
+        if abs(got - expected) == 1:
+            why = ("the step does not divide n - length here: what happens to the last, incomplete stride?" if (n - length) % step
+                   else "each window needs one more item after it, its target")
+            raise Hint(f"{case}: your count is one too {'many' if got > expected else 'few'}; {why}")
+        raise Hint(f"{case}: your count is too {'large' if got > expected else 'small'}")

@@ -5,12 +5,12 @@ __all__ = ['DIRECTIVE_TAGS', 'find_root', 'chapter_name', 'list_chapters', 'reso
            'format_runs', 'run_chapters', 'cell_directives', 'book_tags', 'to_book_notebook', 'stage_book',
            'build_book', 'main']
 
-# %% ../nbs/92_runner.ipynb #9f65f26f
+# %% ../nbs/92_runner.ipynb #cf33d34d
 import argparse, json, os, re, shutil, subprocess, sys, time
 from dataclasses import dataclass, asdict
 from pathlib import Path
 
-# %% ../nbs/92_runner.ipynb #2d266e74
+# %% ../nbs/92_runner.ipynb #7e4d70d2
 def find_root(start=None # folder to start from; the working directory by default
              ) -> Path:
     "The course checkout: the nearest folder at or above `start` with `settings.ini` and `nbs/`."
@@ -20,7 +20,7 @@ def find_root(start=None # folder to start from; the working directory by defaul
     raise FileNotFoundError(f"no seqcourse checkout (a folder with settings.ini and nbs/) at or above {here}; "
                             "run this command inside a clone of the course repository")
 
-# %% ../nbs/92_runner.ipynb #89874b8f
+# %% ../nbs/92_runner.ipynb #f107083f
 def chapter_name(path # a notebook path such as 'nbs/02_rnn.ipynb'
                 ) -> str:
     "The chapter's short name: the notebook's stem without its number, e.g. 'rnn'."
@@ -32,7 +32,7 @@ def list_chapters(root=None # course checkout; found from the working directory 
     root = find_root(root)
     return {chapter_name(p): p for p in sorted((root/'nbs').glob('*.ipynb'))}
 
-# %% ../nbs/92_runner.ipynb #2305eb47
+# %% ../nbs/92_runner.ipynb #a292c81d
 def resolve_chapters(names=None, # chapter names, stems or paths; None or empty means all
                      root=None, # course checkout
                     ) -> list:
@@ -49,7 +49,7 @@ def resolve_chapters(names=None, # chapter names, stems or paths; None or empty 
                          f"the chapters are: {', '.join(known)}")
     return out
 
-# %% ../nbs/92_runner.ipynb #90e6ddda
+# %% ../nbs/92_runner.ipynb #cc91d716
 def _say(*args):
     "Print a progress line at once, even when the output is a pipe."
     print(*args, flush=True)
@@ -64,7 +64,7 @@ class ChapterRun:
     quick: bool       # whether it ran in quick mode
     error: str = ''   # for a failure: the failing cell and the exception
 
-# %% ../nbs/92_runner.ipynb #a6d2b29e
+# %% ../nbs/92_runner.ipynb #f8d5e779
 def run_chapter(path, # the chapter's notebook
                 build, # build folder; the executed copy goes to `<build>/executed/`
                 quick:bool=False, # run the chapter's quick mode (small data, few epochs)
@@ -97,7 +97,7 @@ def run_chapter(path, # the chapter's notebook
         else: os.environ['SEQCOURSE_BUILD'] = old
     return ChapterRun(chapter_name(path), status, round(time.perf_counter() - t0, 2), str(out), bool(quick), error)
 
-# %% ../nbs/92_runner.ipynb #252b453d
+# %% ../nbs/92_runner.ipynb #9b4ecfa7
 def format_runs(runs:list # ChapterRun records
                ) -> str:
     "A plain-text table of chapter, status and seconds, with the failures spelled out below it."
@@ -108,7 +108,7 @@ def format_runs(runs:list # ChapterRun records
     lines += [f"FAILED {r.chapter}: {r.error}\n  executed copy: {r.output}" for r in runs if r.status != 'ok']
     return '\n'.join(lines)
 
-# %% ../nbs/92_runner.ipynb #0979763b
+# %% ../nbs/92_runner.ipynb #21b6a08c
 def _record_runs(runs, build):
     "Merge these runs into `<build>/results/runs.json` (one entry per chapter, the latest wins)."
     path = Path(build)/'results'/'runs.json'
@@ -117,7 +117,7 @@ def _record_runs(runs, build):
     for r in runs: table[r.chapter] = {**asdict(r), 'when': time.strftime('%Y-%m-%dT%H:%M:%S')}
     tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(table, indent=1)); tmp.replace(path)
 
-# %% ../nbs/92_runner.ipynb #5bdee4db
+# %% ../nbs/92_runner.ipynb #6d115e57
 def run_chapters(names=None, # chapters to run (names, stems or paths); all when None
                  quick:bool=False, # quick mode for every chapter
                  build=None, # build folder; `<root>/_build` by default
@@ -139,7 +139,7 @@ def run_chapters(names=None, # chapters to run (names, stems or paths); all when
     log(format_runs(runs))
     return runs
 
-# %% ../nbs/92_runner.ipynb #97a27e37
+# %% ../nbs/92_runner.ipynb #d1aad21f
 DIRECTIVE_TAGS = {
     'hide': 'remove-cell', 'default_exp': 'remove-cell', 'exporti': None, 'export': None, 'exports': 'hide-input',
     'hide_input': 'remove-input', 'echo': 'remove-input', 'hide_output': 'remove-output', 'output': 'remove-output',
@@ -148,6 +148,7 @@ DIRECTIVE_TAGS = {
 }
 
 _directive = re.compile(r'^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*)$')
+_SOLUTION_MARK = re.compile(r'\n?^[ \t]*### (BEGIN|END) SOLUTION[ \t]*$', flags=re.M)  # markers for `seqcourse assign`, not for readers
 
 def cell_directives(source:str # a code cell's source
                    ) -> tuple:
@@ -160,7 +161,7 @@ def cell_directives(source:str # a code cell's source
         i += 1
     return dirs, '\n'.join(lines[i:])
 
-# %% ../nbs/92_runner.ipynb #cea1d6f6
+# %% ../nbs/92_runner.ipynb #b6c5fafb
 def book_tags(directives:dict # directives as returned by `cell_directives`
              ) -> list:
     "The Jupyter Book tags that mean what these nbdev directives mean."
@@ -181,14 +182,15 @@ def to_book_notebook(nb # an executed notebook (nbformat NotebookNode or dict)
         if cell['cell_type'] == 'code':
             src = cell['source'] if isinstance(cell['source'], str) else ''.join(cell['source'])
             dirs, code = cell_directives(src)
-            cell['source'] = code
+            unmarked = _SOLUTION_MARK.sub('', code)
+            cell['source'] = unmarked.strip('\n') if unmarked != code else code
             tags += [t for t in book_tags(dirs) if t not in tags]
             if 'injected-parameters' in tags and 'hide-input' not in tags: tags.append('hide-input')
         if tags: md['tags'] = tags
         md.pop('papermill', None)
     return nb
 
-# %% ../nbs/92_runner.ipynb #063dbb17
+# %% ../nbs/92_runner.ipynb #e05c4090
 def _toc_files(toc_text:str) -> list:
     "Every `file:`/`root:` entry of a `_toc.yml`, without its extension."
     return re.findall(r'^\s*-?\s*(?:file|root)\s*:\s*(\S+)\s*$', toc_text, flags=re.M)
@@ -220,7 +222,7 @@ def stage_book(root, # course checkout
     if missing: raise FileNotFoundError("the book's table of contents names pages that are not there: " + '; '.join(missing))
     return src
 
-# %% ../nbs/92_runner.ipynb #563d3dc1
+# %% ../nbs/92_runner.ipynb #93d0d0eb
 def build_book(quick:bool=False, # execute the chapters in quick mode
                build=None, # build folder; `<root>/_build` by default
                root=None, # course checkout
@@ -253,10 +255,10 @@ def build_book(quick:bool=False, # execute the chapters in quick mode
         log(f"the book build failed (full log: {log_path}):\n{tail}")
     return runs, proc.returncode == 0
 
-# %% ../nbs/92_runner.ipynb #038da36b
+# %% ../nbs/92_runner.ipynb #bfbf511c
 def _parser() -> argparse.ArgumentParser:
     "The `seqcourse` command line."
-    p = argparse.ArgumentParser(prog='seqcourse', description='Run the chapters of the seqcourse course and build its book.')
+    p = argparse.ArgumentParser(prog='seqcourse', description='Run the chapters of the seqcourse course, build its book, assign and grade its exercises.')
     sub = p.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='list the chapters in book order')
     r = sub.add_parser('run', help='execute chapters with papermill into the build folder')
@@ -268,9 +270,18 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument('--quick', action='store_true', help='execute the chapters in quick mode')
     b.add_argument('--no-run', action='store_true', help='reuse the executed chapters already in the build folder')
     b.add_argument('--build', default=None, help='build folder (default: _build in the checkout)')
+    a = sub.add_parser('assign', help='write student versions (solutions replaced by stubs) and instructor versions of the chapters')
+    a.add_argument('chapters', nargs='*', help='chapter names; default: every chapter of the book that has exercises')
+    a.add_argument('--out', required=True, help='folder to write student/, instructor/ and assignment.json into (new or empty)')
+    g = sub.add_parser('grade', help='execute student notebooks and report each exercise: pass / fail / error / not attempted')
+    g.add_argument('folder', help="students' notebooks: one sub-folder per student, or the notebooks themselves")
+    g.add_argument('--out', default=None, help='where executed copies and grades.csv go (default: <folder>/_graded)')
+    g.add_argument('--csv', default=None, help='the CSV file (default: <out>/grades.csv)')
+    g.add_argument('--full', action='store_true', help='run the notebooks in full mode (default: QUICK = True)')
+    g.add_argument('--timeout', type=int, default=300, help='seconds a single cell may take (default: 300)')
     return p
 
-# %% ../nbs/92_runner.ipynb #ccb49261
+# %% ../nbs/92_runner.ipynb #dcf0f49a
 def main(argv=None # command-line arguments; sys.argv[1:] when None
         ) -> int:
     "Entry point of the `seqcourse` console script."
@@ -285,6 +296,14 @@ def main(argv=None # command-line arguments; sys.argv[1:] when None
             failed = [r.chapter for r in runs if r.status != 'ok']
             if failed: print(f"seqcourse run: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=sys.stderr)
             return 1 if failed else 0
+        if args.command == 'assign':
+            from seqcourse.exercises import assign  # imported here: the other commands do not need it
+            manifest = assign(args.out, args.chapters or None)
+            return 0 if manifest['chapters'] else 1
+        if args.command == 'grade':
+            from seqcourse.exercises import grade
+            grade(args.folder, out=args.out, quick=not args.full, timeout=args.timeout, csv_path=args.csv)
+            return 0
         if args.command == 'book':
             runs, ok = build_book(quick=args.quick, build=args.build, run=not args.no_run)
             failed = [r.chapter for r in runs if r.status != 'ok']

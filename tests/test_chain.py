@@ -1,0 +1,171 @@
+"Unit tests of seqcourse.chain: the love/hate 3-grams, the chain of dense networks and the recurrent models."
+from collections import Counter
+import numpy as np
+import pytest
+from seqcourse.data import Vocab, UnknownSymbolError, load_text, one_hot
+from seqcourse.exercises import check
+from seqcourse.chain import (LOVEHATE_FIRST, LOVEHATE_SECOND, LOVEHATE_THIRD, LOVEHATE_THIRD_BY_PAIR, make_lovehate,
+                             lovehate_tsv, load_lovehate, encode_rows, split_rows, majority_accuracy,
+                             count_table_accuracy, dense_step_model, hidden_model, hidden_activations, top_k,
+                             chain_predict, simple_rnn_forward, sigmoid, build_chain, build_recurrent_chain,
+                             build_word_rnn, rnn_predict, build_model1, build_model2)
+
+keras = pytest.importorskip('keras')
+
+
+@pytest.fixture(scope='module')
+def data():
+    return load_lovehate()
+
+
+@pytest.fixture(scope='module')
+def small_vocab():
+    return Vocab(['hate', 'it', 'love', 'see', 'to', 'when'], level='word')
+
+
+# ---- the dataset -------------------------------------------------------------------------------------------
+def test_generator_is_seeded_and_follows_its_tables():
+    a, b = make_lovehate(300, seed=3), make_lovehate(300, seed=3)
+    assert a == b and a != make_lovehate(300, seed=4)
+    for w1, w2, w3 in a:
+        assert w1 in LOVEHATE_FIRST and w2 in LOVEHATE_SECOND[w1]
+        assert w3 in (LOVEHATE_THIRD_BY_PAIR.get((w1, w2)) or LOVEHATE_THIRD[w2])
+    with pytest.raises(ValueError, match='n_rows'): make_lovehate(0)
+
+
+def test_bundled_file_is_the_generators_output(data):
+    assert load_text('lovehate') == lovehate_tsv(make_lovehate())
+    words, vocab = data
+    assert words.shape == (5351, 3) and len(vocab) == 139 and vocab.symbols == sorted(vocab.symbols)
+    pairs = Counter(map(tuple, words[:, :2]))
+    for pair in [('love', 'it'), ('love', 'to'), ('love', 'the'), ('to', 'love')]: assert pairs[pair] > 0
+    first = Counter(words[:, 0])
+    assert first.most_common(1)[0][0] == 'love' and first['love'] > first['loved'] > first['hated']
+
+
+def test_encode_rows_names_an_unknown_word(data):
+    words, vocab = data
+    codes = encode_rows(words[:10], vocab)
+    assert codes.shape == (10, 3) and [vocab.decode(c) for c in codes] == [list(r) for r in words[:10]]
+    with pytest.raises(UnknownSymbolError, match="'pizza'"): encode_rows([['love', 'pizza', 'it']], vocab)
+
+
+def test_split_rows():
+    tr, va = split_rows(100, 0.2, seed=1)
+    assert len(va) == 20 and len(tr) == 80 and not set(tr) & set(va) and sorted(np.r_[tr, va]) == list(range(100))
+    assert np.array_equal(split_rows(100, 0.2, seed=1)[1], va) and not np.array_equal(split_rows(100, 0.2, seed=2)[1], va)
+    with pytest.raises(ValueError, match='val_fraction'): split_rows(100, 1.5)
+    with pytest.raises(ValueError, match='too few'): split_rows(2, 0.1)
+
+
+def test_baselines_on_a_hand_computed_example():
+    # train: context 0 -> 5, 5, 6; context 1 -> 7. Majority target: 5.
+    ctx_tr, y_tr = np.array([[0], [0], [0], [1]]), np.array([5, 5, 6, 7])
+    ctx_ev, y_ev = np.array([[0], [1], [2], [0]]), np.array([5, 7, 5, 6])
+    assert majority_accuracy(y_tr, y_ev) == 0.5                       # right on rows 0 and 2
+    assert count_table_accuracy(ctx_tr, y_tr, ctx_ev, y_ev) == 0.75   # 5, 7, unseen -> 5, 5 (wrong)
+    with pytest.raises(ValueError, match='empty'): majority_accuracy([], [1])
+
+
+# ---- the chain -----------------------------------------------------------------------------------------------
+def test_dense_step_model_and_its_hidden_layer():
+    m = dense_step_model(7, 5, hidden=3)
+    assert m.count_params() == 7 * 3 + 3 + 3 * 5 + 5
+    x = one_hot(np.array([0, 3, 6]), 7)
+    h = hidden_activations(m, x)
+    U, b = m.get_layer('hidden').get_weights()
+    assert h.shape == (3, 3) and np.allclose(h, sigmoid(x @ U + b), atol=1e-6)
+    assert hidden_model(m).count_params() == 7 * 3 + 3          # shares the layer, copies nothing
+    with pytest.raises(ValueError, match="'nope'"): hidden_model(m, 'nope')
+    with pytest.raises(ValueError, match='hidden'): dense_step_model(7, 5, hidden=0)
+
+
+def test_top_k(small_vocab):
+    p = np.array([0.1, 0.05, 0.5, 0.3, 0.05, 0.0])
+    assert top_k(p, small_vocab, 2) == [('love', 0.5), ('see', 0.3)]
+    assert [w for w, _ in top_k(p, small_vocab, 6)][:4] == ['love', 'see', 'hate', 'it']
+    with pytest.raises(ValueError, match='6 words'): top_k(p[:5], small_vocab)
+    with pytest.raises(ValueError, match='k must'): top_k(p, small_vocab, 0)
+
+
+def test_chain_predict_matches_the_models_and_names_unknown_words(small_vocab):
+    keras.utils.set_random_seed(0)
+    V = len(small_vocab)
+    m1, m2 = dense_step_model(V, V, hidden=4), dense_step_model(4 + V, V, hidden=4)
+    top = chain_predict(m1, m2, small_vocab, 'love to', k=3)
+    x1, x2 = small_vocab.one_hot(['love']), small_vocab.one_hot(['to'])
+    p = np.asarray(m2(np.concatenate([hidden_activations(m1, x1), x2], axis=1)))[0]
+    assert top == top_k(p, small_vocab, 3) and top[0][1] >= top[1][1] >= top[2][1]
+    assert chain_predict(m1, m2, small_vocab, ['love', 'to']) == top
+    with pytest.raises(UnknownSymbolError, match="'pizza'"): chain_predict(m1, m2, small_vocab, 'love pizza')
+    with pytest.raises(ValueError, match='expected 2 words'): chain_predict(m1, m2, small_vocab, 'love to see')
+
+
+# ---- the recurrence ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('act_name,act', [('tanh', np.tanh), ('sigmoid', sigmoid)])
+def test_simple_rnn_forward_matches_keras(act_name, act):
+    keras.utils.set_random_seed(1)
+    x = np.random.default_rng(0).normal(size=(3, 5, 4)).astype('float32')
+    layer = keras.layers.SimpleRNN(6, activation=act_name, return_sequences=True)
+    ks = np.asarray(layer(x))
+    ours = simple_rnn_forward(x, *layer.get_weights(), activation=act)
+    assert ours.shape == (3, 5, 6) and np.abs(ours - ks).max() < 1e-5
+    h0 = np.random.default_rng(1).normal(size=(3, 6)).astype('float32')
+    ks0 = np.asarray(layer(x, initial_state=h0))
+    assert np.abs(simple_rnn_forward(x, *layer.get_weights(), activation=act, h0=h0) - ks0).max() < 1e-5
+    with pytest.raises(ValueError, match='do not fit'): simple_rnn_forward(x, np.zeros((5, 6)), np.zeros((6, 6)), np.zeros(6))
+    with pytest.raises(ValueError, match='batch, time, features'): simple_rnn_forward(x[0], *layer.get_weights())
+
+
+def test_model2_hidden_layer_is_one_simplernn_step():
+    "Model 2's hidden layer on [h1, x2] equals a SimpleRNN step from state h1 with the same weights."
+    keras.utils.set_random_seed(2)
+    V, H = 6, 3
+    m2 = dense_step_model(H + V, V, hidden=H)
+    K, b = m2.get_layer('hidden').get_weights()
+    h1 = np.random.default_rng(0).uniform(size=(4, H)).astype('float32')
+    x2 = one_hot(np.array([0, 1, 2, 5]), V)
+    step = simple_rnn_forward(x2[:, None], K[H:], K[:H], b, activation=sigmoid, h0=h1)[:, 0]
+    assert np.allclose(step, hidden_activations(m2, np.concatenate([h1, x2], axis=1)), atol=1e-6)
+
+
+@pytest.mark.parametrize('n,V,H', [(2, 139, 10), (3, 139, 10), (5, 8, 3)])
+def test_chain_parameters_grow_and_tied_parameters_do_not(n, V, H):
+    link = V * H + H + H * V + V
+    assert build_chain(V, n, H).count_params() == (n - 1) * link + (n - 2) * H * H
+    tied = build_recurrent_chain(V, H)
+    assert tied.count_params() == (V + H) * H + H + H * V + V
+    x = one_hot(np.zeros((2, n - 1), dtype=int), V)
+    assert np.asarray(tied(x)).shape == (2, n - 1, V)
+
+
+def test_chain_of_three_words_is_model1_plus_model2():
+    m1, m2 = build_model1(139), build_model2(139)
+    assert (m1.count_params(), m2.count_params()) == (2929, 3029)          # the deck's counts
+    assert m2.input_shape == (None, 149) and m1.get_layer('hidden').units == 10
+    assert build_chain(139, 3).count_params() == m1.count_params() + m2.count_params()
+    with pytest.raises(ValueError, match='n_words'): build_chain(139, 1)
+
+
+def test_word_rnn_has_the_decks_parameter_count_and_predicts(small_vocab):
+    assert build_word_rnn(139).count_params() == 9409     # 5,100 recurrent + 4,309 output, as in the deck
+    keras.utils.set_random_seed(0)
+    m = build_word_rnn(len(small_vocab), units=4)
+    top = rnn_predict(m, small_vocab, 'love it', k=2)
+    assert len(top) == 2 and all(w in small_vocab for w, _ in top) and 0 < top[0][1] <= 1
+    assert len(rnn_predict(m, small_vocab, 'love it when', k=1)) == 1      # any length of context
+    with pytest.raises(UnknownSymbolError, match="'pizza'"): rnn_predict(m, small_vocab, ['pizza', 'it'])
+
+
+# ---- exercises ---------------------------------------------------------------------------------------------
+def test_exercise_checkers_accept_right_and_reject_wrong_answers(data):
+    def chain_params(n, V, H): return (n - 1) * (2 * V * H + H + V) + (n - 2) * H * H
+    assert check('chain-1', chain_params)
+    assert not check('chain-1', lambda n, V, H: (n - 1) * (2 * V * H + H + V))     # forgets the state weights
+    assert check('chain-2', lambda yt, yp: float(np.mean((np.asarray(yp) > 0.5) == (np.asarray(yt) > 0.5))))
+    assert not check('chain-2', lambda yt, yp: float(np.mean(np.argmax(yp, -1) == np.argmax(yt, -1))))
+    words, _ = data
+    groups = {}
+    for _, w2, w3 in words: groups.setdefault(w2, Counter())[w3] += 1
+    right = sum(max(c.values()) for c in groups.values()) / len(words)
+    assert check('chain-3', right) and not check('chain-3', right + 0.01) and not check('chain-3', 'half')

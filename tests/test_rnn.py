@@ -1,0 +1,170 @@
+"Unit tests of seqcourse.rnn: ScratchRNN against Keras, BPTT against GradientTape, gradient norms, clipping, the memory task."
+import numpy as np
+import pytest
+from seqcourse.exercises import check
+from seqcourse.rnn import (ScratchRNN, keras_equivalence, bptt, rnn_loss_and_grads, bptt_check, scaled_recurrent,
+                           gradient_norms, clip_by_global_norm, memory_task, memory_model, memory_settings, memory_curve,
+                           alphabet_model, next_symbol, MEMORY_CELLS)
+
+keras = pytest.importorskip('keras')
+
+
+# ---- ScratchRNN against Keras ------------------------------------------------------------------------------
+@pytest.mark.parametrize('batch,time,features,units', [(1, 1, 1, 1), (1, 1, 3, 4), (1, 9, 2, 5), (5, 1, 4, 3), (3, 17, 6, 8)])
+@pytest.mark.parametrize('activation', ['tanh', 'relu'])
+def test_scratch_matches_keras(batch, time, features, units, activation):
+    assert keras_equivalence(batch, time, features, units, activation, seed=3) < 1e-5
+
+
+def test_returns_all_states_and_last_state():
+    layer = keras.layers.SimpleRNN(4, return_sequences=True)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype('float32')
+    H_k = np.array(layer(x))
+    H, h = ScratchRNN.from_keras(layer)(x)
+    assert H.shape == (2, 5, 4) and h.shape == (2, 4)
+    assert np.array_equal(h, H[:, -1]) and np.abs(H - H_k).max() < 1e-5
+
+
+def test_from_keras_copies_rather_than_aliases():
+    layer = keras.layers.SimpleRNN(3)
+    layer(np.zeros((1, 2, 2), 'float32'))
+    r = ScratchRNN.from_keras(layer)
+    r.W_hh[:] = 0
+    assert np.abs(np.array(layer.cell.recurrent_kernel)).max() > 0
+
+
+def test_wrong_shapes_give_clear_errors():
+    r = ScratchRNN(np.zeros((3, 2)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r'\(batch, time, features=3\).*2-D.*x\[None\]'):
+        r(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r'features=3.*\(2, 4, 5\).*5 features'):
+        r(np.zeros((2, 4, 5)))
+    with pytest.raises(ValueError, match='W_hh must have shape'):
+        ScratchRNN(np.zeros((3, 2)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match='activation'):
+        ScratchRNN(np.zeros((3, 2)), np.zeros((2, 2)), activation='softplus')
+
+
+def test_from_keras_refuses_other_layers_and_unbuilt_layers():
+    with pytest.raises(TypeError, match='SimpleRNN'):
+        ScratchRNN.from_keras(keras.layers.Dense(3))
+    with pytest.raises(ValueError, match='no weights yet'):
+        ScratchRNN.from_keras(keras.layers.SimpleRNN(3))
+
+
+# ---- BPTT ---------------------------------------------------------------------------------------------------
+def test_bptt_matches_gradient_tape():
+    errs = bptt_check(batch=2, time=9, features=3, units=5, classes=4, seed=1)
+    assert set(errs) == {'W_xh', 'W_hh', 'b', 'W_hy', 'b_y', 'loss'}
+    assert max(errs.values()) < 1e-5
+    assert max(bptt_check(batch=1, time=1, features=2, units=3, classes=2, dtype='float64', seed=2).values()) < 1e-10
+
+
+def test_bptt_matches_finite_differences_for_relu_and_h0():
+    rng = np.random.default_rng(4)
+    r = ScratchRNN(rng.normal(size=(2, 3)), rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), 'relu')
+    x, h0 = rng.normal(size=(2, 4, 2)), rng.normal(size=(2, 3))
+    v = rng.normal(size=(2, 4, 3))
+    def L(): return float((r(x, h0)[0] * v).sum())
+    g, eps = bptt(r, x, v, h0), 1e-6
+    for name in ('W_hh', 'b'):
+        W = getattr(r, name); num = np.zeros_like(W)
+        for i in np.ndindex(W.shape):
+            old = W[i]; W[i] = old + eps; up = L(); W[i] = old - eps; dn = L(); W[i] = old
+            num[i] = (up - dn) / (2 * eps)
+        assert np.abs(num - g[name]).max() < 1e-6
+
+
+def test_loss_and_grads_validate_targets():
+    r = ScratchRNN(np.zeros((3, 2)), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r'\(batch, time\) = \(1, 4\)'):
+        rnn_loss_and_grads(r, np.zeros((2, 5)), np.zeros(5), np.zeros((1, 4, 3)), np.zeros((1, 3), int))
+
+
+# ---- gradient norms and clipping -----------------------------------------------------------------------------
+def test_linear_gradient_norms_follow_the_spectral_radius():
+    for rho in (0.5, 1.5):
+        n = gradient_norms(rho, T=30, units=32, activation='linear', seed=0)
+        assert n[0] == pytest.approx(1.0)
+        rate = (n[-1] / n[10]) ** (1 / (len(n) - 11))  # geometric rate, away from the start
+        assert rate == pytest.approx(rho, rel=0.15)
+    assert np.abs(np.linalg.eigvals(scaled_recurrent(8, 0.7, seed=3))).max() == pytest.approx(0.7)
+
+
+def test_tanh_shrinks_gradients_at_radius_one():
+    lin, th = gradient_norms(1.0, T=40, activation='linear'), gradient_norms(1.0, T=40, activation='tanh')
+    assert th[-1] < lin[-1] and th[-1] < 0.1
+
+
+def test_clip_by_global_norm_matches_tensorflow():
+    tf = pytest.importorskip('tensorflow')
+    rng = np.random.default_rng(0)
+    gs = [rng.normal(size=(3, 2)) * 4, rng.normal(size=5)]
+    ours, n = clip_by_global_norm(gs, 2.0)
+    theirs, n_tf = tf.clip_by_global_norm([tf.constant(g) for g in gs], 2.0)
+    assert n == pytest.approx(float(n_tf))
+    assert all(np.allclose(a, np.array(b)) for a, b in zip(ours, theirs))
+    small, _ = clip_by_global_norm([np.ones(2) * 0.1], 5.0)
+    assert np.allclose(small[0], 0.1)  # below the threshold nothing changes
+    with pytest.raises(ValueError, match='max_norm'):
+        clip_by_global_norm(gs, 0)
+
+
+# ---- the memory task ----------------------------------------------------------------------------------------
+def test_memory_task_layout():
+    X, y = memory_task(50, 7, n_classes=3, n_distractors=5, seed=2)
+    assert X.shape == (50, 8) and y.shape == (50,)
+    assert (X[:, 0] == y).all() and set(np.unique(y)) <= {0, 1, 2}
+    assert X[:, 1:].min() >= 3 and X[:, 1:].max() <= 7
+    assert (memory_task(50, 7, 3, 5, seed=2)[0] == X).all() and not (memory_task(50, 7, 3, 5, seed=3)[0] == X).all()
+    with pytest.raises(ValueError, match='T must be'):
+        memory_task(5, -1)
+    with pytest.raises(ValueError, match='n_classes'):
+        memory_task(5, 2, n_classes=1)
+
+
+def test_memory_model_shapes_and_cells():
+    for cell in MEMORY_CELLS:
+        m = memory_model(cell, units=4)
+        p = keras.ops.convert_to_numpy(m(memory_task(3, 5)[0]))
+        assert p.shape == (3, 4) and np.allclose(p.sum(1), 1, atol=1e-5)
+        assert m.layers[1].__class__.__name__ == cell and not m.layers[0].trainable
+    with pytest.raises(ValueError, match='cell must be one of'):
+        memory_model('RNN')
+
+
+def test_memory_settings_and_curve_format():
+    q = memory_settings(True)
+    assert set(q) == {'Ts', 'n_train', 'n_test', 'epochs', 'repeats'} and len(q['Ts']) < len(memory_settings(False)['Ts'])
+    out = memory_curve('SimpleRNN', [0], units=4, n_train=32, n_test=16, epochs=1, repeats=2)
+    assert len(out) == 1 and out[0]['cell'] == 'SimpleRNN' and out[0]['T'] == 0 and len(out[0]['accuracies']) == 2
+    assert out[0]['accuracy'] == pytest.approx(np.mean(out[0]['accuracies'])) and 0 <= out[0]['accuracy'] <= 1
+    with pytest.raises(ValueError, match='repeats'):
+        memory_curve('SimpleRNN', [0], repeats=0)
+
+
+# ---- alphabet helpers and exercises ---------------------------------------------------------------------------
+def test_next_symbol_and_alphabet_model():
+    from seqcourse.data import Vocab
+    v = Vocab(list('abcd'))
+    m = alphabet_model(len(v), units=4, many_to_many=False)
+    top = next_symbol(m, v, 'abc', k=2)
+    assert len(top) == 2 and all(s in 'abcd' for s, _ in top) and top[0][1] >= top[1][1]
+    with pytest.raises(ValueError, match='many-to-one'):
+        next_symbol(alphabet_model(len(v), units=4, many_to_many=True), v, 'abc')
+
+
+def test_exercise_checkers(capsys):
+    assert check('rnn-1', lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh + b))
+    assert not check('rnn-1', lambda x, h, Wx, Wh, b: np.tanh(x @ Wx + h @ Wh))
+    assert 'bias' in capsys.readouterr().out
+    assert check('rnn-2', 26 * 8 + 8 * 64 + 64 * 64 + 64 + 64 * 26 + 26)
+    assert not check('rnn-2', 26 * 8 + 8 * 64 + 64 + 64 * 26 + 26)
+    assert 'W_hh' in capsys.readouterr().out
+    def jac(rnn, x):
+        H, _ = rnn(np.asarray(x)[None]); J = np.eye(rnn.units)
+        for t in range(H.shape[1]): J = ((1 - H[0, t] ** 2)[:, None] * rnn.W_hh.T) @ J
+        return J
+    assert check('rnn-3', jac)
+    assert not check('rnn-3', lambda rnn, x: jac(rnn, x).T)
+    assert 'transposed' in capsys.readouterr().out

@@ -1,0 +1,164 @@
+"""Unit tests of seqcourse.hello: curation, the passage's counts, windows, the study's metric on hand-made
+models whose predictions are known, the error cases, and the packed trainer against plain Keras models."""
+import numpy as np
+import pytest
+from seqcourse.data import load_text, Vocab, UnknownSymbolError
+from seqcourse.hello import (curate, count_occurrences, letter_vocab, encode_windows, make_examples, build_model,
+                             seed_codes, remaining_letters, score_continuation, greedy_continuations,
+                             continuation_accuracy, LookupModel, ngram_table, PackedRNN, summed_crossentropy,
+                             run_trials, PAPER_TABLE1, PAPER_LETTERS, CELLS)
+from seqcourse.exercises import check
+
+PASSAGE = load_text('hello_passage')
+CURATED = curate(PASSAGE)
+VOCAB = letter_vocab(CURATED)
+
+
+def test_curation_keeps_lower_case_letters_only():
+    assert curate('Hello, World!') == 'helloworld'
+    assert curate('  C++ 4ever; naïve_Var\n') == 'cevernavevar'   # accented letters go too
+    assert curate('') == ''
+    with pytest.raises(TypeError, match='str'): curate(['hello'])
+
+
+def test_count_occurrences_overlaps_and_crosses_words():
+    assert count_occurrences('aaaa', 'aa') == 3
+    assert count_occurrences('Say hello world, then Hello\nWorld.', 'hello world') == 2
+    assert count_occurrences('the shell', 'hell') == 1 and count_occurrences('the llama', 'hell') == 1  # across a space
+    with pytest.raises(ValueError, match='no letters'): count_occurrences('abc', '!!')
+
+
+@pytest.mark.parametrize('row', PAPER_TABLE1, ids=lambda r: r['seed'])
+def test_passage_counts_match_table1(row):
+    assert count_occurrences(PASSAGE, row['seed']) == row['seed_count']
+    assert count_occurrences(PASSAGE, row['target']) == row['target_count']
+
+
+def test_passage_size_and_alphabet():
+    assert abs(len(CURATED) - PAPER_LETTERS) <= 0.01 * PAPER_LETTERS
+    assert set(CURATED) == set('abcdefghijklmnopqrstuvwxyz')
+    assert VOCAB.symbols == sorted(VOCAB.symbols) and len(VOCAB) == 26
+
+
+def test_windows_and_encodings():
+    X, y = make_examples('helloworld', 4)
+    v = letter_vocab('helloworld')
+    assert X.shape == (6, 4) and v.decode(X[0]) == 'hell' and v[y[0]] == 'o' and v[y[-1]] == 'd'
+    X4, y4 = make_examples(CURATED, 4, VOCAB)
+    assert X4.shape == (len(CURATED) - 4, 4) and VOCAB.decode(X4[10]) + VOCAB[y4[10]] == CURATED[10:15]
+    s = encode_windows(VOCAB.encode('hell'), 26)
+    assert s.shape == (4, 1) and np.allclose(s[:, 0], np.array([7, 4, 11, 11]) / 26)
+    h = encode_windows(X4[:5], 26, 'onehot')
+    assert h.shape == (5, 4, 26) and np.array_equal(h.argmax(-1), X4[:5])
+    with pytest.raises(ValueError, match="'binary'"): encode_windows(X4, 26, 'binary')
+
+
+def test_build_model_shapes_and_errors():
+    m = build_model('GRU', 8, 3, 26, 'onehot', seed=1)
+    assert m.input_shape == (None, 3, 26) and m.output_shape == (None, 26)
+    assert build_model('SimpleRNN', 8).count_params() == 8 * (1 + 8 + 1) + 8 * 26 + 26
+    with pytest.raises(ValueError, match="'RNN'"): build_model('RNN')
+    with pytest.raises(ValueError, match='units must be a positive integer, got 0'): build_model('LSTM', 0)
+
+
+ORACLE = {'hell': 'o', 'ello': 'w', 'llow': 'o', 'lowo': 'r', 'owor': 'l', 'worl': 'd'}
+
+
+@pytest.mark.parametrize('encoding', ['scaled', 'onehot'])
+def test_metric_on_models_with_known_predictions(encoding):
+    perfect = LookupModel(ORACLE, VOCAB, 4, encoding)
+    assert continuation_accuracy(perfect, 'hell', 'hello world', VOCAB, encoding, return_text=True) == (1.0, 'oworld')
+    always_o = LookupModel(lambda w: 'o', VOCAB, 4, encoding)
+    assert continuation_accuracy(always_o, 'hell', 'Hello, World!', VOCAB, encoding, return_text=True) == (2 / 6, 'oooooo')
+    # one wrong letter changes every later window: the errors compound
+    slip = LookupModel({**ORACLE, 'ello': 'x'}, VOCAB, 4, encoding)
+    acc, text = continuation_accuracy(slip, 'hell', 'hello world', VOCAB, encoding, return_text=True)
+    assert text[:2] == 'ox' and acc == pytest.approx(1 / 6 + sum(a == b for a, b in zip(text[2:], 'orld')) / 6)
+
+
+def test_score_and_remaining_letters():
+    assert score_continuation('oworld', 'oworld') == 1.0
+    assert score_continuation('owrld', 'oworld') == pytest.approx(2 / 6)
+    assert score_continuation('', 'ab') == 0.0
+    assert remaining_letters('hell', 'hello world') == 'oworld' and remaining_letters('PROG', 'programming') == 'ramming'
+    with pytest.raises(ValueError, match='does not start with'): remaining_letters('help', 'hello world')
+    with pytest.raises(ValueError, match='nothing is left'): remaining_letters('lang', 'lang')
+
+
+def test_seed_errors_name_the_problem():
+    m = LookupModel(ORACLE, VOCAB, 4)
+    with pytest.raises(ValueError, match=r"seed 'hel' has 3 letters.*L=4"): continuation_accuracy(m, 'hel', 'hello world', VOCAB)
+    with pytest.raises(ValueError, match=r"'!' at position 2"): seed_codes('he!l', 4, VOCAB)
+    with pytest.raises(ValueError, match=r"'e' at position 1"): seed_codes('hell', 4, Vocab(list('hlo')))
+    with pytest.raises(TypeError, match='str'): seed_codes(42, 4, VOCAB)
+
+
+def test_greedy_continuations_batches_models_and_seeds():
+    calls = []
+    def predict(win):                                # model 0 repeats the last letter, model 1 always says 'a'
+        calls.append(win.shape)
+        out = np.zeros(win.shape[:2] + (26,), np.float32)
+        out[0, np.arange(win.shape[1]), win[0, :, -1]] = 1
+        out[1, :, 0] = 1
+        return out
+    texts = greedy_continuations(predict, ['hell', 'prog'], 3, VOCAB, 4, n_models=2)
+    assert texts.tolist() == [['lll', 'ggg'], ['aaa', 'aaa']]
+    assert calls == [(2, 2, 4)] * 3                  # one call per generated letter, for all models and seeds
+
+
+def test_ngram_baseline_completes_frequent_words():
+    table = ngram_table(CURATED, 4)
+    for seed, target in [('hell', 'hello world'), ('prog', 'programming'), ('lang', 'language')]:
+        assert continuation_accuracy(LookupModel(table, VOCAB, 4), seed, target, VOCAB) == 1.0
+    assert ngram_table('abab', 1) == {'a': 'b', 'b': 'a'}
+
+
+@pytest.mark.parametrize('cell', CELLS)
+def test_packed_networks_equal_keras_models(cell):
+    import keras
+    rng = np.random.default_rng(0)
+    models = [build_model(cell, 6, 3, 26, 'scaled', seed=s) for s in (3, 4)]
+    for m in models: m.compile(optimizer='adam', loss='categorical_crossentropy', run_eagerly=True)
+    x = encode_windows(rng.integers(0, 26, (8, 3)), 26)
+    y = np.eye(26, dtype=np.float32)[rng.integers(0, 26, 8)]
+    inp = keras.Input((2, 3, 1)); pack = PackedRNN(cell, 6, 26, 2)
+    pm = keras.Model(inp, pack(inp)); pack.load_models(models)
+    pm.compile(optimizer='adam', loss=summed_crossentropy, run_eagerly=True)
+    xk = np.repeat(x[:, None], 2, axis=1)
+    ref = np.stack([m.predict_on_batch(x) for m in models], 1)
+    assert np.allclose(pm.predict_on_batch(xk), ref, atol=1e-6)
+    pm.train_on_batch(xk, np.repeat(y[:, None], 2, axis=1))
+    for m in models: m.train_on_batch(x, y)
+    back = [build_model(cell, 6, 3, 26) for _ in models]
+    pack.store_models(back)
+    for m, b in zip(models, back):
+        for w1, w2 in zip(m.get_weights(), b.get_weights()): assert np.allclose(w1, w2, atol=1e-6)
+    with pytest.raises(ValueError, match='holds 2 networks, got 1'): pack.load_models(models[:1])
+
+
+def test_run_trials_records_and_bad_probes():
+    text = 'hello world, the program says hello world again. ' * 6
+    configs = [dict(cell='SimpleRNN', units=4, window=4, encoding='scaled', trial=0),   # two groups that each use
+               dict(cell='SimpleRNN', units=4, window=4, encoding='onehot', trial=1)]   # one of the two trials
+    records, packs = run_trials(configs, text, epochs=2, probes={4: [('hell', 'hello world')]}, eval_every=1)
+    assert len(records) == 2 * 2
+    assert set(records[0]) == {'model', 'units', 'window', 'encoding', 'epochs', 'trial', 'seed', 'target', 'accuracy', 'prediction'}
+    assert {r['epochs'] for r in records} == {1, 2} and all(0 <= r['accuracy'] <= 1 for r in records)
+    m = packs[4].extract('SimpleRNN', 4, 'onehot', 1)
+    rec = [r for r in records if r['encoding'] == 'onehot' and r['trial'] == 1 and r['epochs'] == 2][0]
+    v = letter_vocab(curate(text))
+    assert continuation_accuracy(m, 'hell', 'hello world', v, 'onehot', return_text=True)[1] == rec['prediction']
+    with pytest.raises(ValueError, match="seed 'he' has 2 letters"):
+        run_trials(configs, text, 1, {4: [('he', 'hello world')]})
+    with pytest.raises(ValueError, match=r'no probes .* \[4\]'): run_trials(configs, text, 1, {3: [('hel', 'hello world')]})
+
+
+def test_exercise_checkers_pass_right_and_hint_wrong(capsys):
+    assert check('hello-1', (VOCAB.encode('hell') / 26).reshape(1, 4, 1))
+    assert not check('hello-1', VOCAB.encode('hell'))
+    assert 'integer codes' in capsys.readouterr().out
+    assert check('hello-2', score_continuation)
+    assert not check('hello-2', lambda p, e: 100 * score_continuation(p, e))
+    assert 'percentage' in capsys.readouterr().out
+    l3 = continuation_accuracy(LookupModel(ngram_table(CURATED, 3), VOCAB, 3), 'hel', 'hello world', VOCAB, return_text=True)[1]
+    assert check('hello-3', l3) and not check('hello-3', 'x' + l3[1:])

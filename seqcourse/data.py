@@ -4,7 +4,7 @@
 __all__ = ['tokenize', 'UnknownSymbolError', 'Vocab', 'one_hot', 'scale_codes', 'windows', 'shifted_windows', 'list_datasets',
            'dataset_path', 'load_text', 'data_card']
 
-# %% ../nbs/00_data.ipynb #c98e95c9
+# %% ../nbs/00_data.ipynb #1bf739a0
 import re
 from collections import Counter
 from importlib import resources
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/00_data.ipynb #c5a7564d
+# %% ../nbs/00_data.ipynb #e36a3637
 def tokenize(text:str, # the text to cut into symbols
              level:str='char', # 'char' for characters, 'word' for words and punctuation marks
              lower:bool=False, # lower-case the text first
@@ -23,7 +23,7 @@ def tokenize(text:str, # the text to cut into symbols
     if lower: text = text.lower()
     return list(text) if level == 'char' else re.findall(r"[\w']+|[^\w\s]", text)
 
-# %% ../nbs/00_data.ipynb #af03332b
+# %% ../nbs/00_data.ipynb #846c7850
 class UnknownSymbolError(ValueError):
     "A symbol that is not in the vocabulary (and the vocabulary has no unknown symbol)."
 
@@ -110,12 +110,25 @@ class Vocab:
         if join is None: join = self.level == 'char'
         return ('' if self.level == 'char' else ' ').join(syms) if join else syms
 
+    def to_dict(self) -> dict:
+        "Everything needed to rebuild this vocabulary, as plain JSON-ready values (for saving beside a model)."
+        return {'symbols': list(self.symbols), 'level': self.level, 'unk': self.unk, 'pad': self.pad,
+                'lower': getattr(self, 'lower', False)}
+
+    @classmethod
+    def from_dict(cls, d:dict # what `to_dict` returned
+                 ):
+        "Rebuild a vocabulary saved with `to_dict`."
+        v = cls(d['symbols'], level=d.get('level', 'char'), unk=d.get('unk'), pad=d.get('pad'))
+        v.lower = d.get('lower', False)
+        return v
+
     def one_hot(self, seq # a string or a sequence of symbols
                ) -> np.ndarray:
         "One-hot rows of a sequence: shape (len(seq), len(vocab)), float32."
         return one_hot(self.encode(seq), len(self))
 
-# %% ../nbs/00_data.ipynb #32091ba0
+# %% ../nbs/00_data.ipynb #a31484c3
 def one_hot(codes, # integer codes, any shape
             depth:int, # the vocabulary size
            ) -> np.ndarray:
@@ -130,7 +143,7 @@ def one_hot(codes, # integer codes, any shape
         raise ValueError(f"code {int(bad)} is outside 0..{depth-1} (depth={depth})")
     return np.eye(depth, dtype=np.float32)[codes]
 
-# %% ../nbs/00_data.ipynb #17ba2f1a
+# %% ../nbs/00_data.ipynb #eee70c25
 def scale_codes(codes, # integer codes, any shape
                 depth:int, # the vocabulary size
                ) -> np.ndarray:
@@ -139,7 +152,7 @@ def scale_codes(codes, # integer codes, any shape
     one_hot(codes, depth)  # same checks on the codes and depth
     return (codes / float(depth)).astype(np.float32)[..., None]
 
-# %% ../nbs/00_data.ipynb #a6f6e7a9
+# %% ../nbs/00_data.ipynb #0cc9071a
 def _check_window_args(seq, length, step):
     "Validate the arguments shared by the two window functions; return the sequence as an array."
     arr = np.asarray(seq)
@@ -171,7 +184,7 @@ def shifted_windows(seq, # a sequence of codes (or any items), at least length+1
     idx = starts[:, None] + np.arange(length)
     return arr[idx], arr[idx + 1]
 
-# %% ../nbs/00_data.ipynb #dbd821d4
+# %% ../nbs/00_data.ipynb #f324d07f
 def _datasets_dir():
     "The folder of the bundled datasets inside the installed package."
     return resources.files('seqcourse.datasets')
@@ -202,7 +215,7 @@ def data_card(name:str # a dataset name from `list_datasets()`
     if not p.is_file(): raise FileNotFoundError(f"dataset {name!r} has no data card ({name}.md)")
     return p.read_text(encoding='utf-8')
 
-# %% ../nbs/00_data.ipynb #96389b06
+# %% ../nbs/00_data.ipynb #5c0aea39
 from .exercises import exercise, Hint, expect_array
 
 _EX_SENTENCE = 'the cat sat.'

@@ -6,13 +6,13 @@ __all__ = ['STDLIB_MODULES', 'EVAL_TRAIN', 'ScratchGRU', 'keras_gru_agreement', 
            'epoch_orders', 'fit_scratch', 'fit_keras', 'CharStepper', 'sample_sentences', 'predict_next',
            'real_word_share', 'save_char_model', 'load_char_model', 'fresh_process_samples']
 
-# %% ../nbs/04_gru.ipynb #00b4fc80
+# %% ../nbs/04_gru.ipynb #d6c799a5
 import json, subprocess, sys, time
 from pathlib import Path
 
 import numpy as np
 
-# %% ../nbs/04_gru.ipynb #d9759924
+# %% ../nbs/04_gru.ipynb #bee3d381
 def _sigmoid(v):
     "Logistic sigmoid, written with tanh so that large inputs do not overflow."
     return 0.5 * (1.0 + np.tanh(0.5 * v))
@@ -92,7 +92,7 @@ class ScratchGRU:
             for k in gates: gates[k][:, t] = g[k]
         return (H, h, gates) if return_gates else (H, h)
 
-# %% ../nbs/04_gru.ipynb #5f6d645c
+# %% ../nbs/04_gru.ipynb #908bff14
 def keras_gru_agreement(batch:int, # batch size
                         time_steps:int, # sequence length
                         features:int, # input width m
@@ -112,7 +112,7 @@ def keras_gru_agreement(batch:int, # batch size
     ours, last = ScratchGRU.from_keras(layer)(x)
     return float(max(np.abs(ours - theirs).max(), np.abs(last - theirs[:, -1]).max()))
 
-# %% ../nbs/04_gru.ipynb #5257f5b0
+# %% ../nbs/04_gru.ipynb #8e3858e0
 def rnn_param_count(cell:str, # 'SimpleRNN', 'GRU' or 'LSTM'
                     m:int, # input features
                     n:int, # units
@@ -137,7 +137,7 @@ def keras_layer(cell:str, # 'SimpleRNN', 'GRU' or 'LSTM'
     if str(cell).lower() not in layers: raise ValueError(f"cell must be 'SimpleRNN', 'GRU' or 'LSTM', got {cell!r}")
     return layers[str(cell).lower()](units, **kwargs)
 
-# %% ../nbs/04_gru.ipynb #a763e4d5
+# %% ../nbs/04_gru.ipynb #1bca9e57
 STDLIB_MODULES = ('abc', 'argparse', 'array', 'ast', 'base64', 'bisect', 'calendar', 'collections', 'contextlib',
     'copy', 'csv', 'datetime', 'decimal', 'difflib', 'email', 'enum', 'fnmatch', 'fractions', 'ftplib', 'functools',
     'getopt', 'glob', 'gzip', 'hashlib', 'heapq', 'hmac', 'html', 'http.client', 'imaplib', 'inspect', 'io',
@@ -176,7 +176,7 @@ def docstring_sentences(max_chars:int=60, # longest sentence kept (characters, f
                 if pattern.fullmatch(line): out.add(line.lower())
     return sorted(out)
 
-# %% ../nbs/04_gru.ipynb #a5f8e92d
+# %% ../nbs/04_gru.ipynb #86d96a75
 def sentence_vocab(sentences:list, # the training sentences
                   ):
     "Character vocabulary of a list of sentences, with the newline end mark and a padding symbol at code 0."
@@ -201,7 +201,7 @@ def sentence_arrays(sentences:list, # one-line sentences (without newlines)
         X[i, :len(s) + 1], Y[i, :len(s) + 1], M[i, :len(s) + 1] = codes[:-1], codes[1:], 1
     return one_hot(X, len(vocab)), Y, M
 
-# %% ../nbs/04_gru.ipynb #47ba7a68
+# %% ../nbs/04_gru.ipynb #48ffe238
 def _check_widths(widths):
     "Validate the per-level widths of a deep model."
     ws = [widths] if isinstance(widths, (int, np.integer)) else list(widths)
@@ -323,7 +323,7 @@ def keras_deep_rnn(n_in:int, # input features
     return keras.Sequential(layers + [keras.layers.Dense(n_out)],
                             name=f"{unit_type}_{'x'.join(map(str, ws))}")
 
-# %% ../nbs/04_gru.ipynb #075973d3
+# %% ../nbs/04_gru.ipynb #37073be4
 def masked_scores(logits, # (batch, time, classes) logits
                   targets, # (batch, time) integer targets
                   mask, # (batch, time) 1 at real positions
@@ -419,13 +419,13 @@ def fit_keras(model, # a Keras model returning logits (`keras_deep_rnn`)
         _record(hist, model, time.perf_counter() - t0, (train, val))
     return hist
 
-# %% ../nbs/04_gru.ipynb #ae81955e
+# %% ../nbs/04_gru.ipynb #96013061
 def _softmax(z):
     "Softmax over the last axis."
     z = z - z.max(-1, keepdims=True); e = np.exp(z)
     return e / e.sum(-1, keepdims=True)
 
-# %% ../nbs/04_gru.ipynb #a868a4ac
+# %% ../nbs/04_gru.ipynb #ad99f735
 class CharStepper:
     "Run a Keras stack (recurrent layers, then Dense logits) one time step at a time, carrying the states."
     def __init__(self, model # a Keras model from `keras_deep_rnn` (or loaded from a .keras file)
@@ -498,7 +498,7 @@ def predict_next(model, # a trained Keras character model
     "The model's continuation of a sentence's beginning (without the beginning), up to the end mark."
     return sample_sentences(model, vocab, 1, rng, threshold, beginning, max_chars)[0][len(beginning):]
 
-# %% ../nbs/04_gru.ipynb #7a7a3f45
+# %% ../nbs/04_gru.ipynb #41b981b0
 def real_word_share(samples:list, # sampled sentences
                     corpus:list, # the training sentences
                    ) -> float:
@@ -508,7 +508,7 @@ def real_word_share(samples:list, # sampled sentences
     words = [strip(w) for s in samples for w in s.split() if strip(w)]
     return float(np.mean([w in known for w in words])) if words else 0.0
 
-# %% ../nbs/04_gru.ipynb #5bbe8f31
+# %% ../nbs/04_gru.ipynb #34783c9d
 def save_char_model(model, # a Keras character model
                     vocab, # its vocabulary
                     path, # file name ending in .keras; the vocabulary goes to <name>.vocab.json beside it
@@ -518,7 +518,7 @@ def save_char_model(model, # a Keras character model
     if path.suffix != '.keras': raise ValueError(f"the model file must end in .keras, got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
-    path.with_suffix('.vocab.json').write_text(json.dumps({'symbols': list(vocab.symbols), 'pad': vocab.pad}))
+    path.with_suffix('.vocab.json').write_text(json.dumps(vocab.to_dict()))
     return path
 
 def load_char_model(path # a .keras file written by `save_char_model`
@@ -529,7 +529,7 @@ def load_char_model(path # a .keras file written by `save_char_model`
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"no saved model at {path}")
     meta = json.loads(path.with_suffix('.vocab.json').read_text())
-    return keras.models.load_model(path), Vocab(meta['symbols'], pad=meta['pad'])
+    return keras.models.load_model(path), Vocab.from_dict(meta)
 
 def fresh_process_samples(path, # a .keras file written by `save_char_model`
                           n:int=3, # sentences
@@ -552,7 +552,7 @@ def fresh_process_samples(path, # a .keras file written by `save_char_model`
         raise RuntimeError(f"the fresh process failed (exit code {p.returncode}):\n{p.stderr[-2000:]}")
     return json.loads(lines[-1][len('SAMPLES'):])
 
-# %% ../nbs/04_gru.ipynb #176dc56a
+# %% ../nbs/04_gru.ipynb #dc891a0e
 from .exercises import exercise, Hint, expect_array
 
 def _seed_weights_from_keras(W, U, b):

@@ -5,7 +5,7 @@ __all__ = ['NIETZSCHE_URL', 'NIETZSCHE_CHARS', 'MODEL_KINDS', 'stdlib_docstrings
            'split_text', 'text_sequences', 'uniform_bits', 'NGramModel', 'build_char_model', 'nats_to_bits',
            'per_position_bits', 'step_model', 'generate', 'sample_quality', 'save_char_model', 'load_char_model']
 
-# %% ../nbs/07_textgen.ipynb #6c28b633
+# %% ../nbs/07_textgen.ipynb #ff66a7d7
 import ast, hashlib, json, math, re, sys, sysconfig, weakref
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -16,7 +16,7 @@ from .data import Vocab, UnknownSymbolError, shifted_windows, load_text, list_da
 from .sampling import greedy, sample_next, _check_temperature, _check_top_p, _check_rng
 from .exercises import exercise, Hint, expect_array
 
-# %% ../nbs/07_textgen.ipynb #99a41195
+# %% ../nbs/07_textgen.ipynb #29f69e93
 def stdlib_docstrings(lower:bool=True, # lower-case the text (the Keras example lower-cases Nietzsche too)
                       max_chars:int=None, # keep only the first max_chars characters; None keeps all
                      ) -> str:
@@ -45,7 +45,7 @@ def corpus_info(text:str # a corpus
             'sha256': hashlib.sha256(text.encode('utf-8')).hexdigest()[:16],
             'python': '.'.join(map(str, sys.version_info[:3]))}
 
-# %% ../nbs/07_textgen.ipynb #39d74843
+# %% ../nbs/07_textgen.ipynb #49b4f85f
 NIETZSCHE_URL = 'https://s3.amazonaws.com/text-datasets/nietzsche.txt'
 NIETZSCHE_CHARS = 600_893  # length of the text as the Keras example reads it (seed document 002)
 
@@ -74,7 +74,7 @@ def load_corpus(name:str='stdlib', # 'stdlib', 'nietzsche' (downloads), or a bun
     else: raise ValueError(f"unknown corpus {name!r}; use 'stdlib', 'nietzsche' or one of {list_datasets()}")
     return text if max_chars is None else text[:max_chars]
 
-# %% ../nbs/07_textgen.ipynb #e82d6e5c
+# %% ../nbs/07_textgen.ipynb #c810b219
 def split_text(text:str, # the corpus
                val_frac:float=0.1, # share of the text, taken from its end, used for validation
               ) -> tuple:
@@ -91,7 +91,7 @@ def text_sequences(codes, # integer codes of a text
     "Non-overlapping input sequences and their targets shifted by one: X, Y of shape (n, length)."
     return shifted_windows(np.asarray(codes), length, step=length)
 
-# %% ../nbs/07_textgen.ipynb #6e778ff4
+# %% ../nbs/07_textgen.ipynb #4d855410
 def uniform_bits(vocab_size:int # number of symbols
                 ) -> float:
     "Bits per symbol of the uniform model: log2(vocab_size)."
@@ -178,7 +178,7 @@ class NGramModel:
             out.append(c); ctx += c
         return ''.join(out)
 
-# %% ../nbs/07_textgen.ipynb #83dc7cf3
+# %% ../nbs/07_textgen.ipynb #90e340b8
 MODEL_KINDS = {'LSTM': ('LSTM', 1), 'GRU': ('GRU', 1), 'SimpleRNN': ('SimpleRNN', 1), 'Deep LSTM': ('LSTM', 2)}
 
 def build_char_model(kind:str, # 'LSTM', 'GRU', 'SimpleRNN' or 'Deep LSTM' (two stacked LSTMs)
@@ -210,7 +210,7 @@ def nats_to_bits(nats # a loss in nats (natural log), or an array of them
     "Convert nats to bits: divide by ln 2."
     return np.asarray(nats) / math.log(2) if np.ndim(nats) else float(nats) / math.log(2)
 
-# %% ../nbs/07_textgen.ipynb #87c23198
+# %% ../nbs/07_textgen.ipynb #70c9ba08
 def per_position_bits(model, # a next-character model (batch, time) -> (batch, time, V)
                       X, # input sequences, shape (n, L)
                       Y, # target sequences, shape (n, L)
@@ -223,7 +223,7 @@ def per_position_bits(model, # a next-character model (batch, time) -> (batch, t
     p = np.take_along_axis(P, Y[..., None], -1)[..., 0]
     return -np.log2(np.clip(p, 1e-12, 1.0)).mean(0)
 
-# %% ../nbs/07_textgen.ipynb #f12021c9
+# %% ../nbs/07_textgen.ipynb #a22bb2d3
 _STEP_MODELS = weakref.WeakKeyDictionary()
 
 def step_model(model # a model made by build_char_model (or loaded from one)
@@ -295,7 +295,7 @@ def generate(model, # a next-character model from build_char_model (or loaded)
             out.append(c); ctx.append(c)
     return vocab.decode(np.array(out, dtype=np.int64)) if out else ''
 
-# %% ../nbs/07_textgen.ipynb #506403bd
+# %% ../nbs/07_textgen.ipynb #421307d4
 def sample_quality(text:str, # generated text
                    known_words:set, # words of the training text
                    n:int=4, # length of the character strings counted for variety
@@ -306,7 +306,7 @@ def sample_quality(text:str, # generated text
     return {'real_words': sum(w in known_words for w in words) / len(words) if words else float('nan'),
             'distinct': len(set(grams)) / len(grams) if grams else float('nan')}
 
-# %% ../nbs/07_textgen.ipynb #7334d61d
+# %% ../nbs/07_textgen.ipynb #a7babb85
 def save_char_model(model, # a model from build_char_model
                     vocab:Vocab, # its vocabulary
                     path, # file name ending in .keras; the vocabulary goes to <name>.vocab.json beside it
@@ -316,8 +316,7 @@ def save_char_model(model, # a model from build_char_model
     if path.suffix != '.keras': raise ValueError(f"the file name must end in .keras (the native Keras format), got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
-    path.with_suffix('.vocab.json').write_text(json.dumps({'symbols': vocab.symbols, 'level': vocab.level,
-                                                           'lower': getattr(vocab, 'lower', False)}))
+    path.with_suffix('.vocab.json').write_text(json.dumps(vocab.to_dict()))
     return path
 
 def load_char_model(path # a .keras file written by save_char_model
@@ -329,11 +328,10 @@ def load_char_model(path # a .keras file written by save_char_model
     if not path.is_file(): raise FileNotFoundError(f"no model file at {path}")
     if not vpath.is_file(): raise FileNotFoundError(f"no vocabulary beside the model: expected {vpath}")
     meta = json.loads(vpath.read_text())
-    vocab = Vocab(meta['symbols'], level=meta['level'])
-    vocab.lower = meta['lower']
+    vocab = Vocab.from_dict(meta)
     return keras.models.load_model(path), vocab
 
-# %% ../nbs/07_textgen.ipynb #c4a899ad
+# %% ../nbs/07_textgen.ipynb #dcf6fa6a
 def _reference_top_k(p, k):
     "Reference top-k filter used by the checker."
     p = np.asarray(p, dtype=float)
@@ -354,7 +352,7 @@ def _check_top_k(top_k_filter):
         if (q > 0).sum() != k: raise Hint(f"with k={k} exactly {k} symbols should keep a non-zero probability, you kept {(q > 0).sum()}")
         expect_array(q, _reference_top_k(p, k), f'top_k_filter(p, {k})')
 
-# %% ../nbs/07_textgen.ipynb #1cf80039
+# %% ../nbs/07_textgen.ipynb #f373046d
 @exercise('textgen-2')
 def _check_bits(bits_per_char):
     "bits_per_char(probs, targets) = mean of -log2 probs[i, targets[i]]."

@@ -4,11 +4,11 @@
 __all__ = ['CELLS', 'ENCODINGS', 'GATES', 'PAPER_TABLE1', 'PAPER_LETTERS', 'PAPER_FIRST_100', 'PAPER_FIG5', 'PAPER_FIG6',
            'curate', 'count_occurrences', 'letter_vocab', 'n_features', 'encode_windows', 'make_examples',
            'build_model', 'seed_codes', 'remaining_letters', 'score_continuation', 'greedy_continuations',
-           'continuation_accuracy', 'LookupModel', 'ngram_table', 'PackedRNN', 'summed_crossentropy', 'config_seed',
-           'PackedRun', 'run_trials']
+           'continuation_accuracy', 'LookupModel', 'ngram_table', 'PackedRNN', 'set_network_weights',
+           'summed_crossentropy', 'config_seed', 'PackedRun', 'TrainedPack', 'train_pack', 'setup_worker', 'run_trials']
 
 # %% ../nbs/05_hello.ipynb #8a6be928
-import re, time, zlib
+import os, re, time, zlib
 from collections import defaultdict
 
 import numpy as np
@@ -254,8 +254,11 @@ class PackedRNN(keras.layers.Layer):
         "Copy the pack's weights back into `n` Keras models made by `build_model`."
         if len(models) != self.n: raise ValueError(f"the pack holds {self.n} networks, got {len(models)} models")
         arrays = [np.asarray(v) for v in self.weights]
-        for k, m in enumerate(models):
-            m.layers[0].set_weights([a[k] for a in arrays[:3]]); m.layers[1].set_weights([a[k] for a in arrays[3:]])
+        for k, m in enumerate(models): set_network_weights(m, arrays, k)
+
+def set_network_weights(model, arrays:list, k:int):
+    "Give a `build_model` model the weights of network `k` of a pack (arrays: the pack's weights, stacked)."
+    model.layers[0].set_weights([a[k] for a in arrays[:3]]); model.layers[1].set_weights([a[k] for a in arrays[3:]])
 
 def summed_crossentropy(y_true, y_pred):
     "Cross-entropy of every packed network, summed over the networks (axis 1): each gets its own gradient."
@@ -317,7 +320,7 @@ class PackedRun:
         self.model = keras.Model(list(ins.values()), ops.concatenate(outs, axis=1) if len(outs) > 1 else outs[0])
         self.model.compile(optimizer='adam', loss=summed_crossentropy, jit_compile=jit_compile)
         self.eval_model = keras.Model(eval_ins, eval_outs)
-        self.seconds = 0.0
+        self.seconds, self.first_epoch_seconds = 0.0, None   # the first epoch includes tracing (and XLA compiling)
 
     def predict_codes(self, win):
         "Probabilities (M, S, V) for windows of codes (M, S, L), M = every network of the pack, in group order."
@@ -353,6 +356,7 @@ class PackedRun:
         class Probe(keras.callbacks.Callback):
             def on_epoch_end(self, epoch, logs=None):
                 e = epoch + 1
+                if run.first_epoch_seconds is None: run.first_epoch_seconds = time.perf_counter() - t0
                 if e % eval_every == 0 or e == epochs:
                     new = run.evaluate(probes, e); recs.extend(new)
                     if log:
@@ -365,40 +369,107 @@ class PackedRun:
         self.seconds += time.perf_counter() - t0
         return recs
 
+    def trained(self, epochs:int):
+        "What the trained pack leaves behind (a `TrainedPack`): its groups, their weights as arrays, its times."
+        weights = {key: [np.asarray(v) for v in layer.weights] for key, layer in self.layers.items()}
+        return TrainedPack(self.window, epochs, dict(self.groups), weights, len(self.vocab), self.seconds, self.first_epoch_seconds)
+
+# %% ../nbs/05_hello.ipynb #e75cc923
+class TrainedPack:
+    "A trained pack, as plain arrays: its window, epochs, groups and weights, and the seconds it took."
+    def __init__(self, window:int, epochs:int, groups:dict, weights:dict, n_letters:int, seconds:float, first_epoch_seconds:float):
+        self.window, self.epochs, self.groups, self.weights, self.n_letters = window, epochs, groups, weights, n_letters
+        self.seconds, self.first_epoch_seconds = seconds, first_epoch_seconds
+
     def extract(self, cell:str, units:int, encoding:str, trial:int) -> keras.Model:
         "One trained network of the pack, as a plain Keras model made by `build_model`."
         ts = self.groups.get((cell, units, encoding))
         if ts is None or trial not in ts:
-            raise ValueError(f"the pack has no {cell} of {units} units ({encoding}) for trial {trial}; it has {dict(self.groups)}")
-        models = [build_model(cell, units, self.window, len(self.vocab), encoding) for _ in ts]
-        self.layers[(cell, units, encoding)].store_models(models)
-        return models[ts.index(trial)]
+            raise ValueError(f"the pack has no {cell} of {units} units ({encoding}) for trial {trial}; it has {self.groups}")
+        model = build_model(cell, units, self.window, self.n_letters, encoding)
+        set_network_weights(model, self.weights[(cell, units, encoding)], ts.index(trial))
+        return model
 
-def run_trials(configs:list, # dicts with cell, units, window, encoding, trial
+def train_pack(configs:list, # configurations of one window length, all trained for `epochs`
+               curated:str, # the curated passage
+               epochs:int, # epochs of the run
+               probes:list, # (seed, target) pairs to evaluate
+               eval_every:int=10, # evaluate every this many epochs (and after the last)
+               batch_size:int=128, # the study's batch size
+               seed:int=0, # base seed of initial weights and data orders
+               log=None, # function for progress lines; None collects them into the returned list
+               jit_compile=False, # compile the training steps with XLA
+              ) -> tuple:
+    "Build and train one `PackedRun`; return its records, the `TrainedPack` and the progress lines it collected."
+    lines, vocab = [], letter_vocab(curated)
+    X, y = make_examples(curated, configs[0]['window'], vocab)
+    pack = PackedRun(configs, vocab, seed, jit_compile)
+    records = pack.fit(X, y, epochs, probes, eval_every, batch_size, log or lines.append)
+    return records, pack.trained(epochs), lines
+
+def setup_worker(threads:int # threads TensorFlow may use in this process
+                ):
+    "Run first in every worker process: a share of the cores, so that workers do not fight over them."
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+def _pack_cost(key, cs):
+    "A rough cost of a pack, to start the largest first: epochs x window x recurrent weights."
+    (L, e) = key
+    return e * L * sum(GATES[c['cell']] * c['units'] ** 2 + 100 for c in cs)
+
+def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, and optionally epochs
                text:str, # the training passage (curated here)
-               epochs:int, # epochs of every run
+               epochs:int, # epochs of every run whose configuration does not give its own
                probes:dict, # window -> list of (seed, target) pairs to evaluate
                eval_every:int=10, # evaluate every this many epochs (and after the last)
                batch_size:int=128, # the study's batch size
                seed:int=0, # base seed of initial weights and data orders
                log=None, # function for progress lines, e.g. print
                jit_compile=False, # compile the training steps with XLA
+               workers:int=1, # train this many packs at once, each in its own process (1: in this process)
               ) -> tuple:
-    "Train every configuration once (packed by window length) and return tidy records and the packs."
+    "Train every configuration once, packed by (window length, epochs); return tidy records and the `TrainedPack`s by (L, epochs)."
     curated = curate(text); vocab = letter_vocab(curated)
-    by_window = defaultdict(list)
-    for c in configs: by_window[c['window']].append(c)
-    missing = sorted(set(by_window) - set(probes))
+    if not isinstance(workers, (int, np.integer)) or workers < 1: raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    by_run = defaultdict(list)
+    for c in configs:
+        e = c.get('epochs', epochs)
+        if not isinstance(e, (int, np.integer)) or e < 1: raise ValueError(f"epochs must be a positive integer, got {e!r} in {c}")
+        by_run[(c['window'], int(e))].append({k: v for k, v in c.items() if k != 'epochs'})
+    missing = sorted({L for L, _ in by_run} - set(probes))
     if missing: raise ValueError(f"no probes (seed, target) for window length(s) {missing}")
     for L, ps in probes.items():
         for s, t in ps: seed_codes(s, L, vocab); remaining_letters(s, t)   # bad probes fail before training
-    records, packs = [], {}
-    for L, cs in sorted(by_window.items(), reverse=True):   # the study's main window (L=4) first
-        X, y = make_examples(curated, L, vocab)
-        packs[L] = PackedRun(cs, vocab, seed, jit_compile)
-        if log: log(f"window {L}: {len(cs)} networks in {len(packs[L].groups)} groups, {len(X)} windows")
-        records += packs[L].fit(X, y, epochs, probes[L], eval_every, batch_size, log)
-    return records, packs
+    keys = sorted(by_run, reverse=True)             # the study's main window (L=4) first, longest runs first
+    describe = lambda k: f"window {k[0]}, {k[1]} epochs: {len(by_run[k])} networks, {len({(c['cell'], c['units'], c['encoding']) for c in by_run[k]})} groups"
+    args = lambda k: (by_run[k], curated, k[1], probes[k[0]], eval_every, batch_size, seed)
+    done = {}
+    if workers == 1:
+        for k in keys:
+            if log: log(describe(k))
+            done[k] = train_pack(*args(k), log=log, jit_compile=jit_compile)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        target, setup = train_pack, setup_worker
+        if target.__module__ == '__main__':   # defined in a notebook: a new process can only import the package's copy
+            from seqcourse.hello import train_pack as target, setup_worker as setup
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+        threads = max(1, cores // workers)
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=setup, initargs=(threads,)) as pool:
+            futures = {pool.submit(target, *args(k), jit_compile=jit_compile): k
+                       for k in sorted(keys, key=lambda k: -_pack_cost(k, by_run[k]))}
+            for f in as_completed(futures):
+                k = futures[f]
+                try: done[k] = f.result()
+                except BaseException:
+                    for g in futures: g.cancel()           # packs not started yet are dropped
+                    raise
+                if log: log('\n'.join([f"{describe(k)}, done after {done[k][1].seconds:.0f} s in a worker:"] + done[k][2]))
+    records = [r for k in keys for r in done[k][0]]
+    return records, {k: done[k][1] for k in keys}
 
 # %% ../nbs/05_hello.ipynb #4a347bf2
 from .exercises import exercise, Hint, expect_array

@@ -144,13 +144,54 @@ def test_run_trials_records_and_bad_probes():
     assert len(records) == 2 * 2
     assert set(records[0]) == {'model', 'units', 'window', 'encoding', 'epochs', 'trial', 'seed', 'target', 'accuracy', 'prediction'}
     assert {r['epochs'] for r in records} == {1, 2} and all(0 <= r['accuracy'] <= 1 for r in records)
-    m = packs[4].extract('SimpleRNN', 4, 'onehot', 1)
+    assert list(packs) == [(4, 2)]
+    m = packs[(4, 2)].extract('SimpleRNN', 4, 'onehot', 1)
     rec = [r for r in records if r['encoding'] == 'onehot' and r['trial'] == 1 and r['epochs'] == 2][0]
     v = letter_vocab(curate(text))
     assert continuation_accuracy(m, 'hell', 'hello world', v, 'onehot', return_text=True)[1] == rec['prediction']
     with pytest.raises(ValueError, match="seed 'he' has 2 letters"):
         run_trials(configs, text, 1, {4: [('he', 'hello world')]})
     with pytest.raises(ValueError, match=r'no probes .* \[4\]'): run_trials(configs, text, 1, {3: [('hel', 'hello world')]})
+    with pytest.raises(ValueError, match=r"epochs must be a positive integer, got 0"):
+        run_trials([dict(configs[0], epochs=0)], text, 1, {4: [('hell', 'hello world')]})
+
+
+def test_run_trials_packs_by_window_and_epochs():
+    "Configurations that need fewer epochs train in their own pack and stop there; their weights do not depend on the packing."
+    text = 'hello world, the program says hello world again. ' * 6
+    base = dict(cell='GRU', units=3, encoding='scaled', trial=0)
+    configs = [dict(base, window=4), dict(base, window=4, epochs=1), dict(base, window=3, trial=1)]
+    records, packs = run_trials(configs, text, epochs=2, probes={4: [('hell', 'hello world')], 3: [('hel', 'hello world')]}, eval_every=1)
+    assert list(packs) == [(4, 2), (4, 1), (3, 2)]                      # main window first, longest runs first
+    assert all(p.first_epoch_seconds is not None and p.seconds >= p.first_epoch_seconds for p in packs.values())
+    got = sorted((r['window'], r['epochs'], r['trial']) for r in records)
+    assert got == [(3, 1, 1), (3, 2, 1), (4, 1, 0), (4, 1, 0), (4, 2, 0)]
+    # trial 0 at L=4 ran twice, in two packs, from the same initial weights and data order: the two copies
+    # record the same continuation after epoch 1, and the one that trained a second epoch has other weights
+    a, b = (p.extract('GRU', 3, 'scaled', 0) for p in (packs[(4, 2)], packs[(4, 1)]))
+    assert [r['prediction'] for r in records if r['window'] == 4 and r['epochs'] == 1][0] == \
+           [r['prediction'] for r in records if r['window'] == 4 and r['epochs'] == 1][1]
+    assert not all(np.allclose(w1, w2) for w1, w2 in zip(a.get_weights(), b.get_weights()))  # one more epoch changed pack (4, 2)
+    with pytest.raises(ValueError, match='workers must be a positive integer, got 0'):
+        run_trials(configs, text, 2, {4: [('hell', 'hello world')], 3: [('hel', 'hello world')]}, workers=0)
+    with pytest.raises(ValueError, match=r'the pack has no GRU of 3 units \(onehot\)'): packs[(4, 2)].extract('GRU', 3, 'onehot', 0)
+
+
+def test_run_trials_in_worker_processes_gives_the_same_records():
+    "Packs trained in two worker processes give the records and weights of the packs trained here, one after another."
+    text = 'hello world, the program says hello world again. ' * 6
+    configs = [dict(cell='LSTM', units=3, window=4, encoding='scaled', trial=0),
+               dict(cell='SimpleRNN', units=5, window=4, encoding='onehot', trial=1, epochs=1),
+               dict(cell='GRU', units=4, window=3, encoding='scaled', trial=0)]
+    probes = {4: [('hell', 'hello world'), ('prog', 'program')], 3: [('hel', 'hello world')]}
+    lines = []
+    here, packs_here = run_trials(configs, text, 2, probes, eval_every=1)
+    there, packs_there = run_trials(configs, text, 2, probes, eval_every=1, workers=2, log=lines.append)
+    assert here == there and len(here) == 2 * 2 + 1 * 2 + 2 * 1
+    assert list(packs_here) == list(packs_there) == [(4, 2), (4, 1), (3, 2)]
+    m1, m2 = packs_here[(3, 2)].extract('GRU', 4, 'scaled', 0), packs_there[(3, 2)].extract('GRU', 4, 'scaled', 0)
+    for w1, w2 in zip(m1.get_weights(), m2.get_weights()): np.testing.assert_array_equal(w1, w2)
+    assert sum('done after' in l for l in lines) == 3 and any("epoch   1" in l for l in lines)
 
 
 def test_exercise_checkers_pass_right_and_hint_wrong(capsys):

@@ -515,7 +515,7 @@ def save_char_model(model, # a Keras character model
                    ) -> Path:
     "Save a character model in Keras's format, with its vocabulary as JSON beside it."
     path = Path(path)
-    if path.suffix != '.keras': raise ValueError(f"the model file must end in .keras, got {path.name!r}")
+    if path.suffix != '.keras': raise ValueError(f"the file name must end in .keras (the native Keras format), got {path.name!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     model.save(path)
     path.with_suffix('.vocab.json').write_text(json.dumps(vocab.to_dict()))
@@ -527,9 +527,10 @@ def load_char_model(path # a .keras file written by `save_char_model`
     import keras
     from seqcourse.data import Vocab
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"no saved model at {path}")
-    meta = json.loads(path.with_suffix('.vocab.json').read_text())
-    return keras.models.load_model(path), Vocab.from_dict(meta)
+    vpath = path.with_suffix('.vocab.json')
+    if not path.is_file(): raise FileNotFoundError(f"no model file at {path}")
+    if not vpath.is_file(): raise FileNotFoundError(f"no vocabulary beside the model: expected {vpath}")
+    return keras.models.load_model(path), Vocab.from_dict(json.loads(vpath.read_text()))
 
 def fresh_process_samples(path, # a .keras file written by `save_char_model`
                           n:int=3, # sentences

@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['NIETZSCHE_URL', 'NIETZSCHE_CHARS', 'MODEL_KINDS', 'stdlib_docstrings', 'corpus_info', 'load_nietzsche', 'load_corpus',
            'split_text', 'text_sequences', 'uniform_bits', 'NGramModel', 'build_char_model', 'nats_to_bits',
-           'per_position_bits', 'step_model', 'generate', 'sample_quality', 'save_char_model', 'load_char_model']
+           'per_position_bits', 'step_model', 'generate', 'sample_quality']
 
 # %% ../nbs/07_textgen.ipynb #ff66a7d7
 import ast, hashlib, json, math, re, sys, sysconfig, weakref
@@ -307,29 +307,7 @@ def sample_quality(text:str, # generated text
             'distinct': len(set(grams)) / len(grams) if grams else float('nan')}
 
 # %% ../nbs/07_textgen.ipynb #a7babb85
-def save_char_model(model, # a model from build_char_model
-                    vocab:Vocab, # its vocabulary
-                    path, # file name ending in .keras; the vocabulary goes to <name>.vocab.json beside it
-                   ) -> Path:
-    "Save a character model in the native Keras format and its vocabulary as JSON beside it."
-    path = Path(path)
-    if path.suffix != '.keras': raise ValueError(f"the file name must end in .keras (the native Keras format), got {path.name!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    model.save(path)
-    path.with_suffix('.vocab.json').write_text(json.dumps(vocab.to_dict()))
-    return path
-
-def load_char_model(path # a .keras file written by save_char_model
-                   ) -> tuple:
-    "Load a character model and its vocabulary: (model, vocab)."
-    import keras
-    path = Path(path)
-    vpath = path.with_suffix('.vocab.json')
-    if not path.is_file(): raise FileNotFoundError(f"no model file at {path}")
-    if not vpath.is_file(): raise FileNotFoundError(f"no vocabulary beside the model: expected {vpath}")
-    meta = json.loads(vpath.read_text())
-    vocab = Vocab.from_dict(meta)
-    return keras.models.load_model(path), vocab
+from .gru import save_char_model, load_char_model   # one file format for every character model of the course
 
 # %% ../nbs/07_textgen.ipynb #dcf6fa6a
 def _reference_top_k(p, k):

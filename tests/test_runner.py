@@ -5,7 +5,7 @@ import nbformat
 import pytest
 from conftest import ROOT, BIN
 from seqcourse.runner import (chapter_name, list_chapters, resolve_chapters, cell_directives, book_tags,
-                              to_book_notebook, format_runs, ChapterRun, _toc_files)
+                              to_book_notebook, format_runs, ChapterRun, toc_entries, toc_chapters)
 
 
 def test_chapter_names_and_resolution():
@@ -29,13 +29,22 @@ def test_outside_a_checkout_the_error_says_so(tmp_path):
 
 
 def test_toc_and_notebooks_agree():
-    toc = _toc_files((ROOT/'_toc.yml').read_text())
+    toc = toc_entries((ROOT/'_toc.yml').read_text())
     in_toc = {e for e in toc if e.startswith('nbs/')}
     on_disk = {f'nbs/{p.stem}' for p in (ROOT/'nbs').glob('*.ipynb')}
     assert in_toc <= on_disk, f"the toc names missing notebooks: {in_toc - on_disk}"
     assert on_disk <= in_toc, f"notebooks missing from the toc: {on_disk - in_toc}"
     for e in toc:
         if not e.startswith('nbs/'): assert (ROOT/(e + '.md')).exists(), e
+
+
+def test_toc_chapters_are_the_notebooks_of_the_toc_in_book_order(tmp_path):
+    (tmp_path/'nbs').mkdir(); (tmp_path/'settings.ini').write_text('[DEFAULT]\n')
+    (tmp_path/'_toc.yml').write_text("format: jb-book\nroot: index\nparts:\n  - caption: A\n    chapters:\n"
+                                     "      - file: nbs/02_rnn\n      - file: nbs/00_data.ipynb\n      - file: instructors\n")
+    assert toc_entries((tmp_path/'_toc.yml').read_text()) == ['index', 'nbs/02_rnn', 'nbs/00_data.ipynb', 'instructors']
+    assert toc_chapters(tmp_path) == ['rnn', 'data']
+    assert toc_chapters(ROOT) == [chapter_name(e) for e in toc_entries((ROOT/'_toc.yml').read_text()) if e.startswith('nbs/')]
 
 
 def _outside_fences(md):

@@ -2,7 +2,7 @@
 
 # %% auto #0
 __all__ = ['build_dir', 'check_int', 'check_number', 'check_fraction', 'check_probability', 'check_choice', 'sigmoid', 'softmax',
-           'set_seed', 'save_results', 'load_results', 'Stopwatch', 'in_colab']
+           'set_seed', 'save_results', 'load_results', 'cached_json', 'Stopwatch', 'in_colab']
 
 # %% ../nbs/90_core.ipynb #ed6ab439
 import json, os, platform, random, time
@@ -143,6 +143,29 @@ def load_results(chapter:str # chapter name, as given to `save_results`
         raise FileNotFoundError(f"no results for chapter {chapter!r} at {path}; run the chapter first "
                                 f"(seqcourse run {chapter})")
     return json.loads(path.read_text())
+
+# %% ../nbs/90_core.ipynb #fde762a3
+def cached_json(name:str, # what is cached, e.g. 'memory_curve' (the file name's start)
+                key:dict, # everything the value depends on (JSON values); the versions of the libraries are added
+                compute, # function of no arguments that computes the value (JSON values)
+               ):
+    "The value stored under `key` in `<build>/cache/`, or `compute()` stored there when there is none."
+    import hashlib
+    if not name or not str(name).replace('_', '').isalnum():
+        raise ValueError(f"name must be a plain name such as 'memory_curve', got {name!r}")
+    full = {'key': key, 'versions': _versions()}
+    text = json.dumps(full, sort_keys=True, default=_to_json)
+    path = build_dir()/'cache'/f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:16]}.json"
+    if path.exists():
+        try:
+            doc = json.loads(path.read_text())
+            if json.dumps(doc['for'], sort_keys=True) == json.dumps(json.loads(text), sort_keys=True): return doc['value']
+        except (ValueError, KeyError): pass          # a damaged cache file is recomputed
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix('.tmp')
+    tmp.write_text(json.dumps({'for': json.loads(text), 'value': value}, default=_to_json)); tmp.replace(path)
+    return json.loads(json.dumps(value, default=_to_json))
 
 # %% ../nbs/90_core.ipynb #671a95f0
 class Stopwatch:

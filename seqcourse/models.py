@@ -83,14 +83,14 @@ def many_to_one(vocab_size:int, # V: symbols of the input (one-hot width, embedd
                 length:int=None, # time steps per input; None: any length
                 embed_dim:int=None, # embedding size when inputs='codes'
                 outputs:int=None, # size of the output layer; default vocab_size
-                activation:str='softmax', # output activation; None: logits
+                output_activation:str='softmax', # of the output layer: 'softmax' for probabilities, None for logits
                 name:str=None, # the model's name
                 **layer_kw, # passed on to every recurrent layer
                ):
     "Read a sequence, predict one thing: inputs -> recurrent layer(s) -> Dense over `outputs` classes."
     import keras
     layers = _stack(vocab_size, cell, units, inputs, length, embed_dim, False, **layer_kw)
-    layers.append(keras.layers.Dense(outputs or vocab_size, activation=activation, name='output'))
+    layers.append(keras.layers.Dense(outputs or vocab_size, activation=output_activation, name='output'))
     return keras.Sequential(layers, name=name or f'{cell_name(cell).lower()}_many_to_one')
 
 def many_to_many(vocab_size:int, # V: symbols of the input
@@ -101,14 +101,14 @@ def many_to_many(vocab_size:int, # V: symbols of the input
                  length:int=None, # time steps per input; None: any length
                  embed_dim:int=None, # embedding size when inputs='codes'
                  outputs:int=None, # size of the output layer; default vocab_size
-                 activation:str='softmax', # output activation; None: logits
+                 output_activation:str='softmax', # of the output layer: 'softmax' for probabilities, None for logits
                  name:str=None, # the model's name
                  **layer_kw, # passed on to every recurrent layer
                 ):
     "A prediction at every step: inputs -> recurrent layer(s) returning sequences -> Dense at every step."
     import keras
     layers = _stack(vocab_size, cell, units, inputs, length, embed_dim, True, **layer_kw)
-    layers.append(keras.layers.Dense(outputs or vocab_size, activation=activation, name='output'))
+    layers.append(keras.layers.Dense(outputs or vocab_size, activation=output_activation, name='output'))
     return keras.Sequential(layers, name=name or f'{cell_name(cell).lower()}_many_to_many')
 
 def encoder_decoder(vocab_size:int, # V: symbols of queries and answers (one-hot width)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import Vocab, UnknownSymbolError, shifted_windows, load_text, list_datasets
-from .sampling import greedy, sample_next, _check_temperature, _check_top_p, _check_rng
+from .sampling import greedy, sample_next, check_temperature, check_top_p, check_rng
 from .exercises import exercise, Hint, expect_array
 
 # %% ../nbs/07_textgen.ipynb #29f69e93
@@ -257,9 +257,9 @@ def _check_generate_args(vocab, seed_text, n, temperature, top_p, rng):
         raise ValueError(f"seed_text must be a non-empty string, got {seed_text!r}")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n (characters to generate) must be a non-negative integer, got {n!r}")
-    if temperature is not None: _check_temperature(temperature)
-    if top_p is not None: _check_top_p(top_p)
-    if temperature is not None or top_p is not None: _check_rng(rng)
+    if temperature is not None: check_temperature(temperature)
+    if top_p is not None: check_top_p(top_p)
+    if temperature is not None or top_p is not None: check_rng(rng)
     try: return vocab.encode(seed_text)
     except UnknownSymbolError as e: raise UnknownSymbolError(f"seed text {seed_text!r}: {e}") from None
 

@@ -14,9 +14,9 @@ def test_set_seed_makes_numpy_and_tensorflow_repeatable():
     set_seed(8); assert not np.array_equal(a, np.random.rand(4))
 
 
-@pytest.mark.parametrize('bad', [-1, 1.5, 'x', True])
+@pytest.mark.parametrize('bad', [-1, 1.5, 'x', True, 2**32])
 def test_set_seed_rejects_bad_seeds(bad):
-    with pytest.raises(ValueError, match='non-negative integer'): set_seed(bad)
+    with pytest.raises(ValueError, match='seed must be an integer >= 0'): set_seed(bad)
 
 
 def test_results_round_trip_with_numpy_values(build):
@@ -53,3 +53,48 @@ def test_save_figure_writes_png(build):
 def test_stopwatch_measures_time():
     with Stopwatch() as sw: sum(range(10000))
     assert sw.seconds is not None and sw.seconds >= 0
+
+
+def test_argument_checks_refuse_booleans_and_name_the_argument():
+    from seqcourse.core import check_int, check_number, check_fraction, check_probability, check_choice
+    assert check_int('units', np.int64(3)) == 3 and type(check_int('units', np.int64(3))) is int
+    for bad in (True, False, 0, 1.0, '2', None):
+        with pytest.raises(ValueError, match=r"units must be an integer >= 1, got"): check_int('units', bad)
+    with pytest.raises(ValueError, match=r"k must be an integer >= 0 and <= 3, got 4"): check_int('k', 4, min=0, max=3)
+    assert check_number('lr', 1) == 1.0
+    for bad in (True, float('inf'), float('nan'), 'x', None, 0):
+        with pytest.raises(ValueError, match='lr must be a finite number > 0'): check_number('lr', bad, 0, min_open=True)
+    for bad in (0, 1, -0.1, 1.5):
+        with pytest.raises(ValueError, match='val_fraction'): check_fraction('val_fraction', bad)
+    assert check_probability('p', 0) == 0.0 and check_probability('p', 1) == 1.0
+    with pytest.raises(ValueError, match="cell must be one of"): check_choice('cell', 'rnn', ('SimpleRNN', 'LSTM'))
+
+
+def test_sigmoid_and_softmax_are_stable():
+    from seqcourse.core import sigmoid, softmax
+    z = np.array([-1000.0, -3.0, 0.0, 2.5, 1000.0])
+    with np.errstate(all='raise'):
+        s = sigmoid(z); p = softmax(np.array([[1000.0, 999.0], [-1000.0, -1000.0]]))
+    assert np.allclose(s[1:4], 1 / (1 + np.exp(-z[1:4]))) and s[0] == 0 and s[-1] == 1
+    assert np.allclose(p.sum(-1), 1) and np.allclose(p[1], 0.5)
+
+
+def test_stopwatch_as_context_manager_and_as_a_started_clock():
+    import time
+    with Stopwatch() as sw: time.sleep(0.01)
+    assert sw.seconds >= 0.009
+    clock = Stopwatch().start(); time.sleep(0.01)
+    first = clock.elapsed(); assert first >= 0.009 and clock.seconds is None
+    assert clock.stop() >= first and clock.elapsed() == clock.seconds
+
+
+def test_cached_json_computes_once_per_key_and_survives_a_damaged_file(build):
+    from seqcourse.core import cached_json
+    calls = []
+    def compute(): calls.append(1); return {'x': np.arange(2)}
+    assert cached_json('demo', {'a': 1}, compute) == {'x': [0, 1]}
+    assert cached_json('demo', {'a': 1}, compute) == {'x': [0, 1]} and len(calls) == 1
+    cached_json('demo', {'a': 2}, compute); assert len(calls) == 2
+    for f in (build/'cache').glob('demo-*.json'): f.write_text('{broken')
+    assert cached_json('demo', {'a': 1}, compute) == {'x': [0, 1]} and len(calls) == 3
+    with pytest.raises(ValueError, match='plain name'): cached_json('../x', {}, compute)

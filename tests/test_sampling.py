@@ -138,3 +138,49 @@ def test_sample_next_policy():
     assert {sample_next(P, temperature=0.5, top_p=0.6, rng=g) for _ in range(200)} == {2}
     assert {sample_next(P, temperature=0.5, top_p=0.7, rng=g) for _ in range(500)} == {2, 3}
     assert {sample_next(P, top_p=0.7, rng=g) for _ in range(500)} == {2, 3}  # without T: .45+.3 = .75
+
+
+def test_generate_window_mode_with_a_function_greedy_stop_and_batches():
+    from seqcourse.data import Vocab
+    from seqcourse.sampling import generate
+    v = Vocab(list('abcd'))
+    def nxt(ctx):
+        p = np.full((len(ctx), 4), 0.05); p[np.arange(len(ctx)), (np.asarray(ctx)[:, -1] + 1) % 4] = 0.85
+        return p
+    assert generate(nxt, v, 'a', 5, window=1) == 'bcdab'
+    assert generate(nxt, v, ['a', 'b'], 4, window=1, stop='d') == ['bc', 'c']
+    a = generate(nxt, v, 'a', 50, window=1, top_p=0.99, rng=np.random.default_rng(1))
+    assert a == generate(nxt, v, 'a', 50, window=1, top_p=0.99, rng=np.random.default_rng(1))
+    with pytest.raises(TypeError, match='Generator'): generate(nxt, v, 'a', 3, window=1, temperature=1.0)
+    with pytest.raises(ValueError, match='n \\(symbols to generate\\)'): generate(nxt, v, 'a', -1, window=1)
+    with pytest.raises(ValueError, match="prompt 'az'"): generate(nxt, v, 'az', 2, window=1)
+    with pytest.raises(ValueError, match='stop symbol'): generate(nxt, v, 'a', 2, window=1, stop='z')
+
+
+def test_generate_never_emits_padding_and_stepper_matches_the_whole_sequence():
+    import keras
+    from seqcourse.core import set_seed
+    from seqcourse.data import Vocab
+    from seqcourse.models import many_to_many
+    from seqcourse.sampling import generate, Stepper
+    set_seed(0)
+    v = Vocab(list('abc'), pad='_')
+    m = many_to_many(len(v), cell='GRU', units=6, inputs='codes', embed_dim=3)
+    out = generate(m, v, 'ab', 40, temperature=2.0, rng=np.random.default_rng(0))
+    assert len(out) == 40 and '_' not in out
+    x = np.random.default_rng(1).integers(0, 4, size=(2, 5))
+    s = Stepper(m).reset(2)
+    steps = np.stack([s.step(x[:, t]) for t in range(5)], 1)
+    assert np.abs(steps - np.asarray(m(x), np.float64)).max() < 1e-5
+    with pytest.raises(ValueError, match='same non-zero length'): generate(m, v, ['a', 'ab'], 3)
+    dense = keras.Sequential([keras.Input((3, 4)), keras.layers.Flatten(), keras.layers.Dense(4, activation='softmax')])
+    with pytest.raises(ValueError, match='no recurrent layer'): Stepper(dense)
+    with pytest.raises(ValueError, match='at least 3 symbols'): generate(dense, v, 'ab', 2, window=3)
+    assert len(generate(dense, v, 'abc', 4, window=3)) == 4
+
+
+def test_sample_quality():
+    from seqcourse.sampling import sample_quality
+    q = sample_quality('the cat sat on teh mat', 'the cat sat on the mat')
+    assert q['real_words'] == 5 / 6 and 0 < q['distinct'] <= 1
+    assert np.isnan(sample_quality('', {'a'})['real_words'])

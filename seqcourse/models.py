@@ -85,31 +85,22 @@ def many_to_one(vocab_size:int, # V: symbols of the input (one-hot width, embedd
                 outputs:int=None, # size of the output layer; default vocab_size
                 output_activation:str='softmax', # of the output layer: 'softmax' for probabilities, None for logits
                 name:str=None, # the model's name
+                sequences:bool=False, # True: a prediction at every step (what `many_to_many` builds)
                 **layer_kw, # passed on to every recurrent layer
                ):
     "Read a sequence, predict one thing: inputs -> recurrent layer(s) -> Dense over `outputs` classes."
     import keras
-    layers = _stack(vocab_size, cell, units, inputs, length, embed_dim, False, **layer_kw)
+    layers = _stack(vocab_size, cell, units, inputs, length, embed_dim, sequences, **layer_kw)
     layers.append(keras.layers.Dense(outputs or vocab_size, activation=output_activation, name='output'))
-    return keras.Sequential(layers, name=name or f'{cell_name(cell).lower()}_many_to_one')
+    shape = 'many_to_many' if sequences else 'many_to_one'
+    return keras.Sequential(layers, name=name or f'{cell_name(cell).lower()}_{shape}')
 
 def many_to_many(vocab_size:int, # V: symbols of the input
-                 *,
-                 cell:str='LSTM', # 'SimpleRNN', 'LSTM' or 'GRU'
-                 units=32, # recurrent width, or a list of widths for a stack
-                 inputs='onehot', # 'onehot', 'codes', 'codes-onehot' or a number of input features
-                 length:int=None, # time steps per input; None: any length
-                 embed_dim:int=None, # embedding size when inputs='codes'
-                 outputs:int=None, # size of the output layer; default vocab_size
-                 output_activation:str='softmax', # of the output layer: 'softmax' for probabilities, None for logits
-                 name:str=None, # the model's name
-                 **layer_kw, # passed on to every recurrent layer
+                 **kwargs, # the arguments of `many_to_one`: cell, units, inputs, length, embed_dim, outputs, ...
                 ):
     "A prediction at every step: inputs -> recurrent layer(s) returning sequences -> Dense at every step."
-    import keras
-    layers = _stack(vocab_size, cell, units, inputs, length, embed_dim, True, **layer_kw)
-    layers.append(keras.layers.Dense(outputs or vocab_size, activation=output_activation, name='output'))
-    return keras.Sequential(layers, name=name or f'{cell_name(cell).lower()}_many_to_many')
+    if 'sequences' in kwargs: raise TypeError("many_to_many always returns sequences; use many_to_one for one output")
+    return many_to_one(vocab_size, sequences=True, **kwargs)
 
 def encoder_decoder(vocab_size:int, # V: symbols of queries and answers (one-hot width)
                     *,
@@ -163,7 +154,7 @@ def save_model(model, # a Keras model
 
 def load_model(path, # a .keras file written by `save_model`
               ) -> tuple:
-    "Load `(model, vocab)` saved by `save_model`; the settings saved with it are in `model.meta`."
+    "Load `(model, vocab)` saved by `save_model`, uncompiled (compile it to train on); the settings saved with it are in `model.meta`."
     import keras
     from seqcourse.data import Vocab
     path = Path(path)
@@ -182,7 +173,7 @@ def load_model(path, # a .keras file written by `save_model`
         if _symbols_checksum(vocab.symbols) != doc.get('checksum'):
             raise ValueError(f"{side}: the symbols do not match their checksum; the vocabulary was edited or reordered, "
                              f"so the codes would no longer mean what the model learned")
-    try: model = keras.models.load_model(path)
+    try: model = keras.models.load_model(path, compile=False)   # no custom losses or metrics needed to use it
     except Exception as e: raise ValueError(f"{path} cannot be loaded as a Keras model: {type(e).__name__}: {e}") from None
     model.meta = dict(doc.get('meta') or {})
     return model, vocab

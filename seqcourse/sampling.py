@@ -278,7 +278,7 @@ def generate(model, # a Keras model, a `Stepper`, or (with `window`) a function:
                              f"the shortest has {min(map(len, codes))} (pad it on the left)")
         probs = predict(context())
     out, done = [[] for _ in range(B)], np.zeros(B, bool)
-    for _ in range(n):
+    for step in range(n):
         probs = np.array(probs, np.float64).reshape(B, -1)
         if pad is not None: probs[:, pad] = 0; probs /= probs.sum(-1, keepdims=True)
         chosen = np.atleast_1d(sample_next(probs, temperature, top_p, rng))
@@ -286,7 +286,7 @@ def generate(model, # a Keras model, a `Stepper`, or (with `window`) a function:
             if done[i]: continue
             if k == end: done[i] = True
             else: out[i].append(int(k))
-        if done.all(): break
+        if done.all() or step == n - 1: break     # no prediction is needed after the last symbol
         probs = advance(chosen)
     texts = [vocab.decode(np.array(o, np.int64)) for o in out]
     return texts[0] if single else texts

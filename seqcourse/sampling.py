@@ -268,7 +268,7 @@ def generate(model, # a Keras model, a `Stepper`, or (with `window`) a function:
         advance = lambda chosen: stepper.step(chosen)
     else:
         predict = _window_predictor(model, window)
-        def context(): return [c[len(c) - window:] if window else [] for c in codes]
+        def context(): return [c[max(0, len(c) - window):] if window else [] for c in codes]   # shorter prompts: all of it
         def advance(chosen):
             for c, k in zip(codes, chosen): c.append(int(k))
             return predict(context())

@@ -2,18 +2,20 @@
 
 # %% auto #0
 __all__ = ['LOVEHATE_FIRST', 'LOVEHATE_SECOND', 'LOVEHATE_THIRD_BY_PAIR', 'LOVEHATE_THIRD', 'make_lovehate', 'lovehate_tsv',
-           'load_lovehate', 'encode_rows', 'split_rows', 'majority_accuracy', 'count_table_accuracy',
+           'load_lovehate', 'encode_rows', 'split_rows', 'NGramModel', 'majority_accuracy', 'count_table_accuracy',
            'dense_step_model', 'build_model1', 'build_model2', 'hidden_model', 'hidden_activations', 'top_k',
-           'chain_predict', 'sigmoid', 'simple_rnn_forward', 'build_chain', 'build_recurrent_chain', 'build_word_rnn',
-           'rnn_predict']
+           'chain_predict', 'build_chain', 'build_recurrent_chain', 'build_word_rnn', 'rnn_predict']
 
 # %% ../nbs/01_chain.ipynb #3df6f367
+import math
 from collections import Counter, defaultdict
 
 import numpy as np
 
+from .core import check_int, check_fraction
 from .data import Vocab, UnknownSymbolError, one_hot, load_text
 from .exercises import exercise, Hint, expect_array
+from .models import many_to_one, many_to_many
 
 # %% ../nbs/01_chain.ipynb #3ecbbde3
 def _weights(spec:str # 'word:weight word:weight ...'
@@ -122,8 +124,7 @@ def make_lovehate(n_rows:int=5351, # number of 3-grams (the deck's file had 5,35
                   seed:int=0, # seed of the random generator; the bundled file uses 0
                  ) -> list:
     "Draw love/hate 3-grams (word1, word2, word3) from the course's grammar tables."
-    if not isinstance(n_rows, (int, np.integer)) or isinstance(n_rows, bool) or n_rows < 1:
-        raise ValueError(f"n_rows must be a positive integer, got {n_rows!r}")
+    check_int('n_rows', n_rows)
     rng = np.random.default_rng(seed)
     def draw(table):
         words = list(table)
@@ -165,11 +166,163 @@ def split_rows(n:int, # number of rows
                seed:int=0, # seed of the shuffle
               ) -> tuple:
     "Indices of a seeded train/validation split of `n` rows."
-    if not 0 < val_fraction < 1: raise ValueError(f"val_fraction must be between 0 and 1, got {val_fraction!r}")
+    check_fraction('val_fraction', val_fraction)
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(round(n * val_fraction))
     if n_val == 0 or n_val == n: raise ValueError(f"{n} rows are too few to hold out {val_fraction:.0%} of them")
     return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+# %% ../nbs/01_chain.ipynb #f2f93646
+def _plain(s):
+    "A str as it is; any other sequence of symbols as a tuple of plain Python values (NumPy scalars unwrapped)."
+    if isinstance(s, str): return s
+    if isinstance(s, np.ndarray): return tuple(s.tolist())
+    try: return tuple(x.item() if isinstance(x, np.generic) else x for x in s)
+    except TypeError: raise ValueError(f"a sequence must be a str or a sequence of symbols, got {s!r}") from None
+
+class NGramModel:
+    "An n-gram model of symbols (characters, words, codes): count tables with Witten-Bell interpolation down to uniform."
+    def __init__(self,
+                 order:int, # n: the next symbol depends on the previous n-1 (1 is the unigram model)
+                 vocab:Vocab=None, # the symbols: the uniform floor and the order of `probs`; None: the symbols seen when fitting
+                ):
+        self.order = check_int('order', order)
+        if vocab is not None and not hasattr(vocab, 'symbols'):
+            raise ValueError(f"vocab must be a Vocab (or None), got {type(vocab).__name__}")
+        self.vocab, self._own_vocab, self.tables, self._str = vocab, vocab is None, None, True
+        self._index = None if vocab is None else {s: i for i, s in enumerate(vocab.symbols)}
+
+    def _use(self, seqs, targets=()):
+        "Choose string keys (every sequence a str, every target a character) or tuple keys; set the vocabulary if it is ours."
+        self._str = all(isinstance(s, str) for s in seqs) and all(isinstance(y, str) and len(y) == 1 for y in targets)
+        if not self._str: seqs = [tuple(s) for s in seqs]
+        if self._own_vocab:
+            syms = sorted(set().union(*map(set, seqs), targets))
+            self.vocab = Vocab(syms, level='char' if self._str else 'word')
+            self._index = {s: i for i, s in enumerate(self.vocab.symbols)}
+        return seqs
+
+    def _tabulate(self, grams):
+        "Tables k = 0..order-1: context of length k -> (N: count, T: distinct followers, {follower: count})."
+        self.tables = []
+        for k in range(self.order):
+            table = defaultdict(dict)
+            for g, n in grams[k].items(): table[g[:-1]][g[-1]] = n
+            self.tables.append({h: (sum(f.values()), len(f), f) for h, f in table.items()})
+        return self
+
+    def fit(self, data # a str, or a list of sequences (strs, or lists of symbols or codes); n-grams never cross sequences
+           ):
+        "Count every context of length 0..order-1 and the symbols that follow it."
+        seqs = [data] if isinstance(data, str) else [_plain(s) for s in data] if isinstance(data, (list, tuple)) else None
+        if seqs is None: raise ValueError(f"data must be a str or a list of sequences, got {type(data).__name__}")
+        longest = max(map(len, seqs), default=0)
+        if longest < self.order:
+            raise ValueError(f"a text of {longest} characters is too short for order {self.order}" if isinstance(data, str)
+                             else f"data: the longest sequence has {longest} symbols, too short for order {self.order}")
+        seqs = self._use(seqs)
+        grams = [Counter() for _ in range(self.order)]
+        for s in seqs:
+            for k in range(self.order): grams[k].update(s[i - k:i + 1] for i in range(k, len(s)))
+        return self._tabulate(grams)
+
+    def fit_pairs(self, contexts, # the contexts: strs, or sequences of symbols or codes (an (n, k) array, say)
+                  targets, # the symbol that followed each context
+                 ):
+        "Count each target after every suffix of its context, of lengths 0..order-1."
+        contexts, targets = [_plain(c) for c in contexts], list(_plain(targets) if isinstance(targets, np.ndarray) else targets)
+        if len(contexts) != len(targets):
+            raise ValueError(f"contexts and targets must have the same length, got {len(contexts)} and {len(targets)}")
+        if not contexts: raise ValueError("contexts and targets are empty: there is nothing to count")
+        targets = [y.item() if isinstance(y, np.generic) else y for y in targets]
+        contexts = self._use(contexts, targets)
+        tail = (lambda y: y) if self._str else (lambda y: (y,))
+        grams = [Counter(c[len(c) - k:] + tail(y) for c, y in zip(contexts, targets) if len(c) >= k) for k in range(self.order)]
+        return self._tabulate(grams)
+
+    def _check(self):
+        if self.tables is None: raise RuntimeError("the model has no counts yet: call fit(text) first")
+
+    def _key(self, context):
+        "A context in the tables' key type: a str, or a tuple of symbols."
+        if self._str: return context if isinstance(context, str) else ''.join(context)
+        return _plain(context)
+
+    def counts(self, context # the preceding symbols (only the last order-1 are used)
+              ) -> dict:
+        "The count table's row: {symbol: how often it followed the last min(len(context), order-1) symbols}."
+        self._check()
+        context = self._key(context)
+        k = min(len(context), self.order - 1)
+        entry = self.tables[k].get(context[len(context) - k:])
+        return {} if entry is None else dict(entry[2])
+
+    def most_likely(self, context, # the preceding symbols
+                    backoff:bool=True, # back off to shorter contexts when a context was never seen
+                   ):
+        "The most frequent follower of the longest seen suffix of the context (ties: the smallest symbol); None if unseen without backoff."
+        self._check()
+        if not isinstance(backoff, bool): raise ValueError(f"backoff must be True or False, got {backoff!r}")
+        context = self._key(context)
+        for k in range(min(len(context), self.order - 1), -1, -1):
+            entry = self.tables[k].get(context[len(context) - k:])
+            if entry is not None:
+                best = max(entry[2].values())
+                return min(s for s, m in entry[2].items() if m == best)
+            if not backoff: return None
+
+    def _seen(self, context):
+        "(N, T, counts) of every suffix of the context seen in training, of lengths 0..min(len(context), order-1), shortest first."
+        tables, L = self.tables, len(context)
+        return [e for k in range(min(L, self.order - 1) + 1) if (e := tables[k].get(context[L - k:])) is not None]
+
+    def prob(self, context, # the preceding symbols (only the last order-1 are used)
+             char, # the next symbol
+            ) -> float:
+        "P(char | context) under the interpolated model (one symbol's share of `probs`, without the vector)."
+        self._check()
+        p = 1.0 / len(self.vocab)
+        for n, t, f in self._seen(self._key(context)): p = (f.get(char, 0) + t * p) / (n + t)
+        return p
+
+    def probs(self, context # the preceding symbols
+             ) -> np.ndarray:
+        "The next-symbol distribution as a vector over the vocabulary."
+        self._check()
+        p = np.full(len(self.vocab), 1.0 / len(self.vocab))
+        for n, t, f in self._seen(self._key(context)):
+            counts = np.zeros(len(self.vocab))
+            for c, m in f.items():
+                if c in self._index: counts[self._index[c]] = m
+            p = (counts + t * p) / (n + t)
+        return p / p.sum()
+
+    def bits_per_char(self, text # evaluation text (or sequence of symbols); each symbol is predicted from the ones before it
+                     ) -> float:
+        "Average -log2 P(next symbol | previous order-1 symbols) over a text."
+        self._check()
+        text = self._key(text)
+        if not len(text): raise ValueError("text is empty: there is nothing to score")
+        k = self.order - 1
+        return -sum(math.log2(self.prob(text[max(0, i - k):i], text[i])) for i in range(len(text))) / len(text)
+
+    def __call__(self, code_windows # windows of codes of `vocab`, one per row (B, k); rows may differ in length
+                ) -> np.ndarray:
+        "Next-symbol probabilities after each window of codes, shape (B, V): what `seqcourse.sampling.generate` calls."
+        self._check()
+        syms = self.vocab.symbols
+        rows = [[syms[int(c)] for c in w] for w in code_windows]
+        if not rows: return np.zeros((0, len(syms)))
+        return np.stack([self.probs(''.join(r) if self._str else tuple(r)) for r in rows])
+
+    def generate(self, prompt, # text to continue (or a list of prompts)
+                 n:int, # the most symbols to generate
+                 **sampling_kw, # temperature, top_p, rng, stop: as for `seqcourse.sampling.generate`
+                ):
+        "Continue a prompt by sampling from the model (greedy when temperature and top_p are None)."
+        from seqcourse.sampling import generate
+        self._check()
+        return generate(self, self.vocab, prompt, n, window=self.order - 1, **sampling_kw)
 
 # %% ../nbs/01_chain.ipynb #219b998a
 def majority_accuracy(y_train, # integer targets of the training rows
@@ -185,13 +338,12 @@ def count_table_accuracy(ctx_train, # contexts of the training rows: (n, k) inte
                          ctx_eval, # contexts of the rows to score
                          y_eval, # their integer targets
                         ) -> float:
-    "Accuracy of a lookup table: the most frequent training target of each context (majority when unseen)."
-    table = defaultdict(Counter)
-    for c, y in zip(map(tuple, np.asarray(ctx_train).reshape(len(y_train), -1)), y_train): table[c][y] += 1
-    fallback = np.bincount(np.asarray(y_train)).argmax()
-    guess = [table[c].most_common(1)[0][0] if c in table else fallback
-             for c in map(tuple, np.asarray(ctx_eval).reshape(len(y_eval), -1))]
-    return float(np.mean(np.asarray(guess) == np.asarray(y_eval)))
+    "Accuracy of a lookup table: the most frequent training target of each context (majority when unseen; ties: smallest code)."
+    ctx_train, ctx_eval = np.asarray(ctx_train).reshape(len(y_train), -1), np.asarray(ctx_eval).reshape(len(y_eval), -1)
+    table = NGramModel(ctx_train.shape[1] + 1).fit_pairs(ctx_train, y_train)
+    fallback = table.most_likely(())                     # the majority of the training targets
+    guess = [table.most_likely(c, backoff=False) for c in ctx_eval]
+    return float(np.mean(np.asarray([fallback if g is None else g for g in guess]) == np.asarray(y_eval)))
 
 # %% ../nbs/01_chain.ipynb #fa0ce999
 def dense_step_model(n_in:int, # input width
@@ -201,9 +353,7 @@ def dense_step_model(n_in:int, # input width
                     ):
     "One link of the chain: input -> Dense(hidden, sigmoid) named 'hidden' -> Dense(n_out, softmax) named 'output'."
     import keras
-    for label, v in (('n_in', n_in), ('n_out', n_out), ('hidden', hidden)):
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
-            raise ValueError(f"{label} must be a positive integer, got {v!r}")
+    check_int('n_in', n_in); check_int('n_out', n_out); check_int('hidden', hidden)
     x = keras.Input((n_in,), name='input')
     h = keras.layers.Dense(hidden, activation='sigmoid', name='hidden')(x)
     y = keras.layers.Dense(n_out, activation='softmax', kernel_initializer='random_uniform', name='output')(h)
@@ -259,8 +409,7 @@ def top_k(probs, # probabilities over the vocabulary, shape (len(vocab),)
     "The k most probable words with their probabilities, most probable first."
     p = np.asarray(probs, dtype=float).ravel()
     if p.size != len(vocab): raise ValueError(f"probs has {p.size} entries but the vocabulary has {len(vocab)} words")
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= len(vocab):
-        raise ValueError(f"k must be an integer from 1 to {len(vocab)}, got {k!r}")
+    check_int('k', k, max=len(vocab))
     idx = np.argsort(-p, kind='stable')[:k]
     return [(vocab[int(i)], float(p[i])) for i in idx]
 
@@ -276,32 +425,6 @@ def chain_predict(model1, # word 1 -> word 2 model with a layer named 'hidden'
     h1 = hidden_activations(model1, x1)
     return top_k(np.asarray(model2(np.concatenate([h1, x2], axis=1), training=False))[0], vocab, k)
 
-# %% ../nbs/01_chain.ipynb #7a3ae774
-def sigmoid(z # any array
-           ) -> np.ndarray:
-    "The logistic function 1 / (1 + exp(-z)), the nonlinearity of the chain's hidden layers."
-    return 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
-
-def simple_rnn_forward(x, # inputs, shape (batch, time, features)
-                       kernel, # U: input weights, shape (features, units)
-                       recurrent_kernel, # W: state weights, shape (units, units)
-                       bias, # b, shape (units,)
-                       activation=np.tanh, # the nonlinearity (Keras' SimpleRNN default is tanh)
-                       h0=None, # initial state, shape (batch, units); zeros when None
-                      ) -> np.ndarray:
-    "All hidden states of h_t = activation(x_t U + h_{t-1} W + b), shape (batch, time, units)."
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 3: raise ValueError(f"x must have shape (batch, time, features), got {x.shape}")
-    U, W, b = (np.asarray(a, dtype=np.float64) for a in (kernel, recurrent_kernel, bias))
-    if U.shape[0] != x.shape[2] or W.shape != (U.shape[1], U.shape[1]) or b.shape != (U.shape[1],):
-        raise ValueError(f"weights do not fit: x {x.shape}, kernel {U.shape}, recurrent_kernel {W.shape}, bias {b.shape}")
-    h = np.zeros((x.shape[0], U.shape[1])) if h0 is None else np.asarray(h0, dtype=np.float64)
-    out = []
-    for t in range(x.shape[1]):
-        h = activation(x[:, t] @ U + h @ W + b)
-        out.append(h)
-    return np.stack(out, axis=1)
-
 # %% ../nbs/01_chain.ipynb #3c9e0dce
 def build_chain(vocab_size:int, # V: one-hot width of a word
                 n_words:int, # sentence length n; the chain has n-1 links
@@ -309,8 +432,7 @@ def build_chain(vocab_size:int, # V: one-hot width of a word
                ):
     "The untied chain as one Keras model: n-1 words in, a next-word softmax out of every link."
     import keras
-    if not isinstance(n_words, (int, np.integer)) or n_words < 2:
-        raise ValueError(f"n_words must be an integer of at least 2 (one word in, one out), got {n_words!r}")
+    check_int('n_words (one word in, one out)', n_words, min=2)
     x = keras.Input((n_words - 1, vocab_size), name='words')
     h, outs = None, []
     for t in range(n_words - 1):
@@ -323,21 +445,15 @@ def build_chain(vocab_size:int, # V: one-hot width of a word
 def build_recurrent_chain(vocab_size:int, # V: one-hot width of a word
                           hidden:int=10, # units of the recurrent layer
                          ):
-    "The tied chain: SimpleRNN(sigmoid) and one shared softmax layer, for sentences of any length."
-    import keras
-    x = keras.Input((None, vocab_size), name='words')
-    h = keras.layers.SimpleRNN(hidden, activation='sigmoid', return_sequences=True, name='recurrent')(x)
-    return keras.Model(x, keras.layers.Dense(vocab_size, activation='softmax', name='output')(h), name='tied_chain')
+    "The tied chain: SimpleRNN(sigmoid) named 'rnn1' and one shared softmax layer 'output', for sentences of any length."
+    return many_to_many(vocab_size, cell='SimpleRNN', units=hidden, activation='sigmoid', name='tied_chain')
 
 # %% ../nbs/01_chain.ipynb #fc76d0b4
 def build_word_rnn(vocab_size:int, # V: one-hot width of a word, also the number of classes
                    units:int=30, # units of the SimpleRNN (the deck uses 30)
                   ):
-    "The deck's word predictor: one-hot words -> SimpleRNN(units) -> Dense(vocab_size, softmax)."
-    import keras
-    x = keras.Input((None, vocab_size), name='words')
-    h = keras.layers.SimpleRNN(units, name='rnn')(x)
-    return keras.Model(x, keras.layers.Dense(vocab_size, activation='softmax', name='output')(h), name='word_rnn')
+    "The deck's word predictor: one-hot words -> SimpleRNN(units) named 'rnn1' -> Dense(vocab_size, softmax) named 'output'."
+    return many_to_one(vocab_size, cell='SimpleRNN', units=units, name='word_rnn')
 
 def rnn_predict(model, # a model from `build_word_rnn`
                 vocab:Vocab, # the word vocabulary

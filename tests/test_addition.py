@@ -1,10 +1,15 @@
 "Unit tests of seqcourse.addition: the character table, the problem generator, the model builder, solve and errors."
+import time
+
 import numpy as np
 import pytest
 from seqcourse.data import UnknownSymbolError
 from seqcourse.addition import (CharacterTable, query_width, answer_width, sample_pairs, format_query, format_answer,
                                 make_data, split, accuracies, build_model, solve, count_carries, model_digits,
-                                recipe_optimizer, StopWhenHeld, TimeBudget, train, guess_rows)
+                                recipe_optimizer, reads_reversed, train, guess_rows, show_guesses)
+from seqcourse.core import set_seed
+from seqcourse.models import encoder_decoder, save_model, load_model
+from seqcourse.training import StopWhenHeld, TimeBudget
 from seqcourse.exercises import check
 
 
@@ -51,7 +56,7 @@ def test_generator_unique_seeded_and_in_range():
     lens = np.array([len(str(v)) for v in p.ravel()])
     assert set(lens) == {1, 2, 3} and (lens == 1).mean() > 0.1     # lengths drawn first: short numbers are common
     assert len(sample_pairs(27, 1)) == 27                            # close to the 55 one-digit pairs
-    with pytest.raises(ValueError, match='at most 27'): sample_pairs(28, 1)
+    with pytest.raises(ValueError, match='n must be an integer >= 1 and <= 27, got 28.*55 distinct'): sample_pairs(28, 1)
 
 
 def test_queries_are_padded_then_reversed():
@@ -60,7 +65,8 @@ def test_queries_are_padded_then_reversed():
     assert format_query(999, 999, 3) == '999+999'
     assert format_answer(12, 5, 3) == '17  ' and format_answer(999, 999, 3) == '1998'
     with pytest.raises(ValueError, match='1234 has 4 digits'): format_query(1234, 5, 3)
-    with pytest.raises(ValueError, match='non-negative'): format_query(-1, 5, 3)
+    with pytest.raises(ValueError, match='a must be an integer >= 0, got -1'): format_query(-1, 5, 3)
+    with pytest.raises(ValueError, match='b must be an integer'): format_query(1, 2.0, 3)
 
 
 def test_make_data_and_split():
@@ -86,28 +92,45 @@ def test_accuracies():
 
 def test_count_carries():
     assert [count_carries(a, b) for a, b in [(0, 0), (5, 5), (999, 1), (123, 456), (95, 5), (1, 9999)]] == [0, 1, 3, 0, 2, 4]
-    with pytest.raises(ValueError, match='non-negative'): count_carries(-1, 1)
+    with pytest.raises(ValueError, match='a must be an integer >= 0, got -1'): count_carries(-1, 1)
 
 
 def test_build_model_shapes_and_errors():
-    m = build_model('GRU', hidden=16, layers=2, digits=2, reverse=False)
+    m = build_model('GRU', units=16, decoder_layers=2, digits=2, reverse=False)
     assert m.input_shape == (None, 5, 12) and m.output_shape == (None, 3, 12)
-    assert model_digits(m) == 2 and m.reverse_input is False
+    assert model_digits(m) == 2 and m.meta['reverse'] is False and reads_reversed(m) is False
     assert [l.name for l in m.layers][:4] == ['encoder', 'repeat', 'decoder1', 'decoder2']
+    assert build_model('gru', units=4).get_layer('encoder').__class__.__name__ == 'GRU'      # any case, as cell_name
     with pytest.raises(ValueError, match="'Transformer'"): build_model('Transformer')
-    with pytest.raises(ValueError, match='hidden'): build_model(hidden=0)
+    with pytest.raises(ValueError, match='units'): build_model(units=0)
+    with pytest.raises(ValueError, match='decoder_layers'): build_model(decoder_layers=0)
+    with pytest.raises(ValueError, match='n_chars'): build_model(n_chars=True)
+
+
+@pytest.mark.parametrize('cell, units, decoder_layers, digits', [('LSTM', 8, 1, 3), ('GRU', 6, 2, 2), ('SimpleRNN', 5, 1, 4)])
+def test_build_model_is_the_shared_encoder_decoder(cell, units, decoder_layers, digits):
+    set_seed(0)
+    m = build_model(cell, units, decoder_layers, digits)
+    set_seed(0)
+    ref = encoder_decoder(12, cell=cell, units=units, length=2 * digits + 1, out_length=digits + 1,
+                          decoder_layers=decoder_layers, unroll=True)
+    assert [(l.name, type(l).__name__, l.count_params()) for l in m.layers] == \
+           [(l.name, type(l).__name__, l.count_params()) for l in ref.layers]
+    assert all(np.array_equal(a, b) for a, b in zip(m.get_weights(), ref.get_weights()))   # same layers, same order
+    assert m.loss == 'categorical_crossentropy'                                            # compiled the chapter's way
 
 
 class Oracle:
     "A stand-in for a trained model: decodes each query (as the model would read it) and returns the true sum."
     def __init__(self, digits, reverse):
-        self.input_shape, self.reverse_input, self.table = (None, 2 * digits + 1, 12), reverse, CharacterTable()
+        self.input_shape, self.table = (None, 2 * digits + 1, 12), CharacterTable()
+        self.reads, self.meta = reverse, {'reverse': reverse}         # what it really reads; what it says it reads
         self.digits, self.seen = digits, []
     def predict(self, x, verbose=0):
         out = []
         for q in self.table.decode_batch(x, strip=False):
             self.seen.append(q)
-            q = q[::-1] if self.reverse_input else q
+            q = q[::-1] if self.reads else q
             a, b = q.strip().split('+')
             out.append(self.table.encode(str(int(a) + int(b)), self.digits + 1))
         return np.stack(out)
@@ -129,12 +152,45 @@ def test_solve_errors():
     assert o.seen == []                                              # nothing reached the model
 
 
-def test_solve_and_train_on_a_real_model():
+def test_solve_reads_reverse_from_meta_and_refuses_to_guess():
+    o = Oracle(3, False)                                             # meta as build_model and load_model give it
+    assert solve(o, '123+45') == '168' and o.seen[-1] == format_query(123, 45, 3, reverse=False)
+    o.meta = {}                                                      # a model that does not say is not guessed at
+    with pytest.raises(ValueError, match='reverse=True or reverse=False'): solve(o, '1+2')
+    assert solve(o, '1+2', reverse=False) == '3'                     # passing reverse= always works
+    o.reverse_input = False                                          # the attribute older models carried
+    assert solve(o, '12+5') == '17' and o.seen[-1] == '12+5   '
+
+
+@pytest.mark.filterwarnings('ignore:Skipping variable loading for optimizer')   # saved before any training
+def test_saved_model_with_meta_answers_without_reverse(tmp_path):
+    reverse = False                                                  # a reloaded model used to be fed reversed queries
+    set_seed(0)
+    m = build_model('LSTM', 16, digits=2, reverse=reverse)
+    d = make_data(40, 2, reverse=reverse, seed=0)
+    queries = [f'{a}+{b}' for a, b in d.pairs.tolist()]
+    table = CharacterTable()
+    right = table.decode_batch(m.predict(d.x, verbose=0))                      # the model fed as it was built to read
+    wrong = table.decode_batch(m.predict(make_data(pairs=d.pairs, digits=2, reverse=not reverse).x, verbose=0))
+    assert right != wrong                                                     # the orientation changes its answers
+    save_model(m, tmp_path / 'adder.keras', None, meta=m.meta)
+    loaded, vocab = load_model(tmp_path / 'adder.keras')
+    assert vocab is None and loaded.meta == {'reverse': reverse, 'digits': 2} and reads_reversed(loaded) is reverse
+    assert solve(loaded, queries) == right                                    # no reverse= needed after reloading
+    assert solve(loaded, queries, reverse=not reverse) == wrong
+
+
+def test_solve_and_train_on_a_real_model(capsys):
     d = make_data(200, 2, seed=0)
     tr, va = split(d, 0.2)
-    m = build_model('SimpleRNN', hidden=4, digits=2, optimizer=recipe_optimizer(2))
-    run = train(m, tr, va, epochs=1, batch_size=128, hold=None)
-    assert run['epochs'] == 1 and len(run['seconds']) == 1 and run['stopped_by'] == 'epoch limit'
+    m = build_model('SimpleRNN', units=4, digits=2, optimizer=recipe_optimizer(2))
+    run = train(m, tr, va, epochs=2, batch_size=128, hold=None, show=1)
+    assert run['epochs'] == 2 and len(run['seconds']) == len(run['cpu_seconds']) == 2 and run['stopped_by'] == 'epoch limit'
+    assert 0 < run['seconds'][0] < run['seconds'][1]                  # seconds since training began
+    assert run['seconds_per_epoch'] == pytest.approx(run['seconds'][-1] / 2, abs=0.01)
+    out = capsys.readouterr().out.splitlines()                       # show_guesses: a score line and ten rows per epoch
+    assert [l.split(' (')[0] for l in out if l.startswith('epoch')] == ['epoch 1', 'epoch 2']
+    assert sum(l.startswith('Q ') for l in out) == 20
     assert all(0 <= v <= 1 for v in run['val_exact'] + run['val_char'])
     g = solve(m, '12+34')
     assert isinstance(g, str) and len(g) <= 3 and set(g) <= set(' 0123456789+')
@@ -143,7 +199,8 @@ def test_solve_and_train_on_a_real_model():
     with pytest.raises(ValueError, match='2-digit queries.*digits=3'): train(m, *split(make_data(100, 3), 0.2), epochs=1)
 
 
-def test_stop_when_held_needs_consecutive_epochs():
+def test_shared_callbacks_stop_as_train_expects():
+    "StopWhenHeld and TimeBudget (seqcourse.training) are what `train` stops with."
     class M: stop_training = False
     cb = StopWhenHeld(0.9, hold=2)
     cb.set_model(M())
@@ -152,8 +209,8 @@ def test_stop_when_held_needs_consecutive_epochs():
         assert cb.model.stop_training is stop
     with pytest.raises(KeyError, match='val_exact_match'): StopWhenHeld().on_epoch_end(0, {'loss': 1.0})
     with pytest.raises(ValueError, match="'gpu'"): TimeBudget(10, clock='gpu')
-    tb = TimeBudget(0.0, clock='wall'); tb.set_model(M()); tb.on_train_begin()
-    tb.on_epoch_end(0, {})
+    tb = TimeBudget(1e-6, clock='wall'); tb.set_model(M()); tb.on_train_begin()
+    time.sleep(0.01); tb.on_epoch_end(0, {})
     assert tb.exhausted and tb.model.stop_training
 
 

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from seqcourse.data import Vocab, UnknownSymbolError, load_text, one_hot
 from seqcourse.exercises import check
+from seqcourse.core import sigmoid
 from seqcourse.chain import (LOVEHATE_FIRST, LOVEHATE_SECOND, LOVEHATE_THIRD, LOVEHATE_THIRD_BY_PAIR, make_lovehate,
                              lovehate_tsv, load_lovehate, encode_rows, split_rows, majority_accuracy,
-                             count_table_accuracy, dense_step_model, hidden_model, hidden_activations, top_k,
-                             chain_predict, simple_rnn_forward, sigmoid, build_chain, build_recurrent_chain,
-                             build_word_rnn, rnn_predict, build_model1, build_model2)
+                             count_table_accuracy, NGramModel, dense_step_model, hidden_model, hidden_activations, top_k,
+                             chain_predict, build_chain, build_recurrent_chain, build_word_rnn, rnn_predict,
+                             build_model1, build_model2)
 
 keras = pytest.importorskip('keras')
 
@@ -64,7 +65,79 @@ def test_baselines_on_a_hand_computed_example():
     ctx_ev, y_ev = np.array([[0], [1], [2], [0]]), np.array([5, 7, 5, 6])
     assert majority_accuracy(y_tr, y_ev) == 0.5                       # right on rows 0 and 2
     assert count_table_accuracy(ctx_tr, y_tr, ctx_ev, y_ev) == 0.75   # 5, 7, unseen -> 5, 5 (wrong)
+    # ties go to the smallest code, in the table and in the fallback: context 0 -> 6, 5 (tie: 5); majority 5 vs 6 (tie: 5)
+    assert count_table_accuracy([[0], [0]], [6, 5], [[0], [3]], [5, 5]) == 1.0
     with pytest.raises(ValueError, match='empty'): majority_accuracy([], [1])
+
+
+# ---- the n-gram model -------------------------------------------------------------------------------------------
+def test_ngram_probs_are_a_distribution_on_chars_words_and_codes():
+    for data, ctxs in (('the cat sat on the mat.', ['', 'th', 'the ', 'qq']),
+                       ([['i', 'love', 'it'], ['we', 'hate', 'it', 'now']], [(), ('love',), ('i', 'love'), ('x', 'y')]),
+                       ([np.array([0, 1, 2, 1]), [2, 2, 0]], [(), (1,), np.array([2, 1])])):
+        for order in (1, 2, 3):
+            m = NGramModel(order).fit(data)
+            for ctx in ctxs:
+                p = m.probs(ctx)
+                assert p.shape == (len(m.vocab),) and abs(p.sum() - 1) < 1e-12 and p.min() > 0
+                assert np.allclose(p, [m.prob(ctx, s) for s in m.vocab.symbols])
+
+
+def test_ngram_most_likely_ties_and_backoff():
+    m = NGramModel(3).fit([['i', 'love', 'to', 'see'], ['i', 'love', 'it'], ['we', 'love', 'it']])
+    assert m.most_likely(['i', 'love']) == 'it'                 # it 1, to 1: the smaller symbol
+    assert m.most_likely(['we', 'love']) == 'it'
+    assert m.most_likely(['they', 'love']) == 'it'              # backs off to 'love' alone: it 2, to 1
+    assert m.most_likely(['they', 'love'], backoff=False) is None
+    assert m.most_likely(['zzz']) == 'love' and m.most_likely(()) == 'love'   # love 3 times, the most frequent word
+    assert m.most_likely(['a', 'b', 'i', 'love'], backoff=False) == 'it'     # only the last order-1 symbols count
+    assert NGramModel(2).fit('abba').most_likely('b') == 'a'                    # b -> b, b -> a: tie, the smaller
+    assert m.counts(['i', 'love']) == {'to': 1, 'it': 1} and m.counts(['nope', 'x']) == {}
+
+
+def test_ngram_fit_pairs_counts_every_suffix():
+    m = NGramModel(3).fit_pairs(np.array([[0, 1], [2, 1], [2, 1], [0, 3]]), np.array([5, 6, 6, 5]))
+    assert m.counts([0, 1]) == {5: 1} and m.counts([2, 1]) == {6: 2} and m.counts([1]) == {5: 1, 6: 2}
+    assert m.counts([]) == {5: 2, 6: 2} and m.most_likely([]) == 5
+    assert m.most_likely([4, 1], backoff=False) is None and m.most_likely([4, 1]) == 6
+    assert m.vocab.symbols == [0, 1, 2, 3, 5, 6]
+    s = NGramModel(2).fit_pairs(['ab', 'cb', 'xa'], ['c', 'c', 'b'])           # characters: string keys
+    assert s.most_likely('zb') == 'c' and s.counts('') == {'c': 2, 'b': 1}
+    with pytest.raises(ValueError, match='contexts and targets'): NGramModel(2).fit_pairs([[0]], [1, 2])
+    with pytest.raises(ValueError, match='empty'): NGramModel(2).fit_pairs([], [])
+
+
+def test_ngram_unigram_bits_per_char_and_the_empirical_entropy():
+    text = 'the quick brown fox jumps over the lazy dog and the cat'
+    m = NGramModel(1).fit(text)
+    p = np.array([text.count(c) for c in m.vocab.symbols]) / len(text)
+    entropy = float(-(p * np.log2(p)).sum())
+    bits = m.bits_per_char(text)
+    # Witten-Bell mixes the counts with the uniform distribution: never below the entropy, never above uniform
+    assert entropy <= bits <= np.log2(len(m.vocab)) and bits < entropy + 0.3
+    big = NGramModel(1).fit(text * 200)                 # the counts dominate: the mixture approaches the entropy
+    assert abs(big.bits_per_char(text) - entropy) < 0.01
+
+
+def test_ngram_generate_and_call():
+    v = Vocab.from_text('hello world hello', lower=True)
+    m = NGramModel(4, v).fit('hello world hello')
+    P = m(np.array([v.encode('hel'), v.encode('wor')]))
+    assert P.shape == (2, len(v)) and np.allclose(P[0], m.probs('hel')) and np.allclose(P.sum(1), 1)
+    assert m.generate('Hello', 6) == ' world'
+    a = m.generate('hel', 20, temperature=1.0, rng=np.random.default_rng(0))
+    assert a == m.generate('hel', 20, temperature=1.0, rng=np.random.default_rng(0))
+
+
+@pytest.mark.parametrize('make, msg', [(lambda: NGramModel(0), 'order'), (lambda: NGramModel(True), 'order'),
+                                       (lambda: NGramModel(2.5), 'order'), (lambda: NGramModel(2, vocab='abc'), 'vocab'),
+                                       (lambda: NGramModel(3).fit('ab'), 'too short'), (lambda: NGramModel(2).fit(5), 'data'),
+                                       (lambda: NGramModel(2).fit('abc').most_likely('a', backoff='no'), 'backoff'),
+                                       (lambda: NGramModel(2).fit('abc').bits_per_char(''), 'text'),
+                                       (lambda: NGramModel(2).fit('abc').generate('ab', -1), 'n ')])
+def test_ngram_bad_arguments_raise_value_errors_naming_them(make, msg):
+    with pytest.raises(ValueError, match=msg): make()
+    with pytest.raises(RuntimeError, match='fit'): NGramModel(2).probs('a')
 
 
 # ---- the chain -----------------------------------------------------------------------------------------------
@@ -102,21 +175,6 @@ def test_chain_predict_matches_the_models_and_names_unknown_words(small_vocab):
 
 
 # ---- the recurrence ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize('act_name,act', [('tanh', np.tanh), ('sigmoid', sigmoid)])
-def test_simple_rnn_forward_matches_keras(act_name, act):
-    keras.utils.set_random_seed(1)
-    x = np.random.default_rng(0).normal(size=(3, 5, 4)).astype('float32')
-    layer = keras.layers.SimpleRNN(6, activation=act_name, return_sequences=True)
-    ks = np.asarray(layer(x))
-    ours = simple_rnn_forward(x, *layer.get_weights(), activation=act)
-    assert ours.shape == (3, 5, 6) and np.abs(ours - ks).max() < 1e-5
-    h0 = np.random.default_rng(1).normal(size=(3, 6)).astype('float32')
-    ks0 = np.asarray(layer(x, initial_state=h0))
-    assert np.abs(simple_rnn_forward(x, *layer.get_weights(), activation=act, h0=h0) - ks0).max() < 1e-5
-    with pytest.raises(ValueError, match='do not fit'): simple_rnn_forward(x, np.zeros((5, 6)), np.zeros((6, 6)), np.zeros(6))
-    with pytest.raises(ValueError, match='batch, time, features'): simple_rnn_forward(x[0], *layer.get_weights())
-
-
 def test_model2_hidden_layer_is_one_simplernn_step():
     "Model 2's hidden layer on [h1, x2] equals a SimpleRNN step from state h1 with the same weights."
     keras.utils.set_random_seed(2)
@@ -125,8 +183,11 @@ def test_model2_hidden_layer_is_one_simplernn_step():
     K, b = m2.get_layer('hidden').get_weights()
     h1 = np.random.default_rng(0).uniform(size=(4, H)).astype('float32')
     x2 = one_hot(np.array([0, 1, 2, 5]), V)
-    step = simple_rnn_forward(x2[:, None], K[H:], K[:H], b, activation=sigmoid, h0=h1)[:, 0]
+    step = sigmoid(x2 @ K[H:] + h1 @ K[:H] + b)                       # h_2 = sigma(x_2 U + h_1 W + b)
     assert np.allclose(step, hidden_activations(m2, np.concatenate([h1, x2], axis=1)), atol=1e-6)
+    rnn = keras.layers.SimpleRNN(H, activation='sigmoid')
+    rnn(x2[:, None], initial_state=h1); rnn.set_weights([K[H:], K[:H], b])
+    assert np.allclose(np.asarray(rnn(x2[:, None], initial_state=h1)), step, atol=1e-6)
 
 
 @pytest.mark.parametrize('n,V,H', [(2, 139, 10), (3, 139, 10), (5, 8, 3)])
@@ -135,6 +196,7 @@ def test_chain_parameters_grow_and_tied_parameters_do_not(n, V, H):
     assert build_chain(V, n, H).count_params() == (n - 1) * link + (n - 2) * H * H
     tied = build_recurrent_chain(V, H)
     assert tied.count_params() == (V + H) * H + H + H * V + V
+    assert [l.name for l in tied.layers] == ['rnn1', 'output'] and tied.get_layer('rnn1').activation.__name__ == 'sigmoid'
     x = one_hot(np.zeros((2, n - 1), dtype=int), V)
     assert np.asarray(tied(x)).shape == (2, n - 1, V)
 
@@ -149,6 +211,7 @@ def test_chain_of_three_words_is_model1_plus_model2():
 
 def test_word_rnn_has_the_decks_parameter_count_and_predicts(small_vocab):
     assert build_word_rnn(139).count_params() == 9409     # 5,100 recurrent + 4,309 output, as in the deck
+    assert [l.name for l in build_word_rnn(5).layers] == ['rnn1', 'output']
     keras.utils.set_random_seed(0)
     m = build_word_rnn(len(small_vocab), units=4)
     top = rnn_predict(m, small_vocab, 'love it', k=2)

@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 from seqcourse.data import (Vocab, UnknownSymbolError, tokenize, one_hot, scale_codes, windows, shifted_windows,
-                            list_datasets, dataset_path, load_text, data_card)
+                            list_datasets, dataset_path, load_text, data_card, STDLIB_MODULES, docstring_sentences,
+                            stdlib_docstrings, corpus_info, load_corpus, NIETZSCHE_CHARS)
 
 
 def test_tokenize_levels():
@@ -62,6 +63,7 @@ def test_one_hot_matches_identity_and_checks_range():
     with pytest.raises(ValueError, match='code -1'): one_hot([-1], 3)
     with pytest.raises(TypeError, match='integers'): one_hot([0.5], 3)
     with pytest.raises(ValueError, match='depth'): one_hot([0], 0)
+    with pytest.raises(ValueError, match='depth'): one_hot([0], True)          # a bool is not a size
 
 
 def test_scale_codes_is_code_over_depth():
@@ -83,7 +85,8 @@ def test_shifted_windows():
 
 
 @pytest.mark.parametrize('args, msg', [((np.arange(3), 3), 'at least 4 items'), ((np.arange(9), 0), 'length must be'),
-                                       ((np.arange(9), 2, 0), 'step must be'), ((5, 2), 'scalar')])
+                                       ((np.arange(9), 2, 0), 'step must be'), ((5, 2), 'scalar'),
+                                       ((np.arange(9), True), 'length must be'), ((np.arange(9), 2.0), 'length must be')])
 def test_window_errors(args, msg):
     with pytest.raises(ValueError, match=msg): windows(*args)
 
@@ -101,3 +104,32 @@ def test_every_dataset_has_a_complete_data_card():
 def test_unknown_dataset_lists_the_known_ones():
     with pytest.raises(ValueError, match="no bundled dataset 'nietzsche'; the datasets are: .*sentences"):
         load_text('nietzsche')
+
+
+# ---- corpora for language models (no network: load_nietzsche is never called) ---------------------------------
+def test_docstring_sentences_are_short_sorted_lowercase_sentences():
+    s = docstring_sentences()
+    assert len(s) > 100 and s == sorted(s) and len(set(s)) == len(s)
+    assert all(x.endswith('.') and 16 <= len(x) <= 60 and x == x.lower() and '\n' not in x for x in s)
+    short = docstring_sentences(30, modules=STDLIB_MODULES[:10])
+    assert short and all(len(x) <= 30 for x in short) and set(short) <= set(docstring_sentences(30))
+    with pytest.raises(ValueError, match='max_chars'): docstring_sentences(10)
+    with pytest.raises(ValueError, match='max_chars'): docstring_sentences(True)
+
+
+def test_stdlib_docstrings_and_corpus_info():
+    a = stdlib_docstrings(max_chars=3000)
+    assert len(a) == 3000 and a.isascii() and a == a.lower() and a == stdlib_docstrings(max_chars=3000)
+    assert stdlib_docstrings(lower=False, max_chars=3000).lower() == a
+    info = corpus_info(a)
+    assert info['chars'] == 3000 and info['distinct'] == len(set(a)) and len(info['sha256']) == 16
+    assert NIETZSCHE_CHARS == 600_893
+
+
+def test_load_corpus_by_name():
+    assert load_corpus('stdlib', max_chars=500) == stdlib_docstrings(max_chars=500)
+    assert load_corpus('sentences', max_chars=50) == load_text('sentences').lower()[:50]
+    assert load_corpus('sentences', lower=False) == load_text('sentences')
+    with pytest.raises(ValueError, match="unknown corpus 'shakespeare'"): load_corpus('shakespeare')
+    for bad in (0, 1, 2.5, True):
+        with pytest.raises(ValueError, match='max_chars'): load_corpus('stdlib', max_chars=bad)

@@ -2,11 +2,13 @@
 models whose predictions are known, the error cases, and the packed trainer against plain Keras models."""
 import numpy as np
 import pytest
+from seqcourse.chain import NGramModel
+from seqcourse.core import set_seed
 from seqcourse.data import load_text, Vocab, UnknownSymbolError
 from seqcourse.hello import (curate, count_occurrences, letter_vocab, encode_windows, make_examples, build_model,
-                             seed_codes, remaining_letters, score_continuation, greedy_continuations,
-                             continuation_accuracy, LookupModel, ngram_table, PackedRNN, summed_crossentropy,
-                             run_trials, PAPER_TABLE1, PAPER_LETTERS, CELLS)
+                             prompt_codes, remaining_letters, score_continuation, continuation_accuracy, LookupModel,
+                             PackedRNN, PackedRun, summed_crossentropy, run_trials, PAPER_TABLE1, PAPER_LETTERS)
+from seqcourse.models import CELLS
 from seqcourse.exercises import check
 
 PASSAGE = load_text('hello_passage')
@@ -54,11 +56,22 @@ def test_windows_and_encodings():
 
 
 def test_build_model_shapes_and_errors():
-    m = build_model('GRU', 8, 3, 26, 'onehot', seed=1)
+    m = build_model('GRU', 8, 3, 26, 'onehot')
     assert m.input_shape == (None, 3, 26) and m.output_shape == (None, 26)
+    assert [l.name for l in m.layers] == ['rnn1', 'output'] and m.optimizer is not None   # compiled, as the study trains it
     assert build_model('SimpleRNN', 8).count_params() == 8 * (1 + 8 + 1) + 8 * 26 + 26
     with pytest.raises(ValueError, match="'RNN'"): build_model('RNN')
-    with pytest.raises(ValueError, match='units must be a positive integer, got 0'): build_model('LSTM', 0)
+    with pytest.raises(ValueError, match='units must be an integer >= 1, got 0'): build_model('LSTM', 0)
+    with pytest.raises(ValueError, match='window must be an integer >= 1, got 0'): build_model('LSTM', 4, 0)
+
+
+def test_build_model_does_not_reseed():
+    "The same seed set before building gives the same weights; without it the next network differs."
+    set_seed(5); a = build_model('LSTM', 4, 3)
+    set_seed(5); b = build_model('LSTM', 4, 3)
+    c = build_model('LSTM', 4, 3)
+    assert all(np.array_equal(x, y) for x, y in zip(a.get_weights(), b.get_weights()))
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
 
 
 ORACLE = {'hell': 'o', 'ello': 'w', 'llow': 'o', 'lowo': 'r', 'owor': 'l', 'worl': 'd'}
@@ -85,39 +98,54 @@ def test_score_and_remaining_letters():
     with pytest.raises(ValueError, match='nothing is left'): remaining_letters('lang', 'lang')
 
 
-def test_seed_errors_name_the_problem():
+def test_prompt_errors_name_the_problem():
     m = LookupModel(ORACLE, VOCAB, 4)
-    with pytest.raises(ValueError, match=r"seed 'hel' has 3 letters.*L=4"): continuation_accuracy(m, 'hel', 'hello world', VOCAB)
-    with pytest.raises(ValueError, match=r"'!' at position 2"): seed_codes('he!l', 4, VOCAB)
-    with pytest.raises(ValueError, match=r"'e' at position 1"): seed_codes('hell', 4, Vocab(list('hlo')))
-    with pytest.raises(TypeError, match='str'): seed_codes(42, 4, VOCAB)
+    with pytest.raises(ValueError, match=r"prompt 'hel' has 3 letters.*L=4"): continuation_accuracy(m, 'hel', 'hello world', VOCAB)
+    assert prompt_codes('XHell', 4, VOCAB).tolist() == VOCAB.encode('hell').tolist()   # the last L letters, lower-cased
+    with pytest.raises(ValueError, match=r"'!' at position 2"): prompt_codes('he!l', 4, VOCAB)
+    with pytest.raises(ValueError, match=r"'e' at position 1"): prompt_codes('hell', 4, Vocab(list('hlo')))
+    with pytest.raises(TypeError, match='prompt must be a str'): prompt_codes(42, 4, VOCAB)
 
 
-def test_greedy_continuations_batches_models_and_seeds():
+def test_pack_evaluation_continues_every_prompt_with_every_network():
+    "The pack's networks and prompts are continued together: every predict call gets windows (M, S, L) and the rows stay apart."
+    pack = PackedRun([dict(cell='SimpleRNN', units=3, window=4, encoding='scaled', trial=t) for t in (0, 1)], VOCAB)
     calls = []
-    def predict(win):                                # model 0 repeats the last letter, model 1 always says 'a'
+    def predict_codes(win):                          # network 0 repeats the last letter, network 1 always says 'a'
         calls.append(win.shape)
         out = np.zeros(win.shape[:2] + (26,), np.float32)
         out[0, np.arange(win.shape[1]), win[0, :, -1]] = 1
         out[1, :, 0] = 1
         return out
-    texts = greedy_continuations(predict, ['hell', 'prog'], 3, VOCAB, 4, n_models=2)
-    assert texts.tolist() == [['lll', 'ggg'], ['aaa', 'aaa']]
-    assert calls == [(2, 2, 4)] * 3                  # one call per generated letter, for all models and seeds
+    pack.predict_codes = predict_codes
+    recs = pack.evaluate([('hell', 'hello world'), ('Prog', 'programming')], epochs=3)
+    assert [(r['trial'], r['seed'], r['prediction'], r['epochs']) for r in recs] == \
+           [(0, 'hell', 'llllll', 3), (0, 'Prog', 'ggggggg', 3), (1, 'hell', 'aaaaaa', 3), (1, 'Prog', 'aaaaaaa', 3)]
+    assert recs[2]['accuracy'] == 0 and recs[0]['accuracy'] == pytest.approx(1 / 6)   # 'llllll' vs 'oworld'
+    assert set(calls) == {(2, 2, 4)} and len(calls) <= 8      # all networks and prompts at once, about one call per letter
+
+
+def lookup_baseline(curated, window, vocab):
+    "The chapter's baseline: the most frequent letter after each window (an n-gram model of order L+1, no backoff)."
+    counts = NGramModel(window + 1).fit(curated)
+    return LookupModel(lambda w: counts.most_likely(w, backoff=False), vocab, window)
 
 
 def test_ngram_baseline_completes_frequent_words():
-    table = ngram_table(CURATED, 4)
-    for seed, target in [('hell', 'hello world'), ('prog', 'programming'), ('lang', 'language')]:
-        assert continuation_accuracy(LookupModel(table, VOCAB, 4), seed, target, VOCAB) == 1.0
-    assert ngram_table('abab', 1) == {'a': 'b', 'b': 'a'}
+    for prompt, target in [('hell', 'hello world'), ('prog', 'programming'), ('lang', 'language')]:
+        assert continuation_accuracy(lookup_baseline(CURATED, 4, VOCAB), prompt, target, VOCAB) == 1.0
+    ab = NGramModel(2).fit('abab')
+    assert (ab.most_likely('a', backoff=False), ab.most_likely('b', backoff=False), ab.most_likely('c', backoff=False)) == ('b', 'a', None)
+    assert NGramModel(2).fit('abac').most_likely('a', backoff=False) == 'b'              # ties: the smallest letter
 
 
 @pytest.mark.parametrize('cell', CELLS)
 def test_packed_networks_equal_keras_models(cell):
     import keras
     rng = np.random.default_rng(0)
-    models = [build_model(cell, 6, 3, 26, 'scaled', seed=s) for s in (3, 4)]
+    models = []
+    for s in (3, 4):
+        set_seed(s); models.append(build_model(cell, 6, 3, 26, 'scaled'))
     for m in models: m.compile(optimizer='adam', loss='categorical_crossentropy', run_eagerly=True)
     x = encode_windows(rng.integers(0, 26, (8, 3)), 26)
     y = np.eye(26, dtype=np.float32)[rng.integers(0, 26, 8)]
@@ -149,10 +177,10 @@ def test_run_trials_records_and_bad_probes():
     rec = [r for r in records if r['encoding'] == 'onehot' and r['trial'] == 1 and r['epochs'] == 2][0]
     v = letter_vocab(curate(text))
     assert continuation_accuracy(m, 'hell', 'hello world', v, 'onehot', return_text=True)[1] == rec['prediction']
-    with pytest.raises(ValueError, match="seed 'he' has 2 letters"):
+    with pytest.raises(ValueError, match="prompt 'he' has 2 letters"):
         run_trials(configs, text, 1, {4: [('he', 'hello world')]})
     with pytest.raises(ValueError, match=r'no probes .* \[4\]'): run_trials(configs, text, 1, {3: [('hel', 'hello world')]})
-    with pytest.raises(ValueError, match=r"epochs must be a positive integer, got 0"):
+    with pytest.raises(ValueError, match=r"epochs \(of .*'SimpleRNN'.*\) must be an integer >= 1, got 0"):
         run_trials([dict(configs[0], epochs=0)], text, 1, {4: [('hell', 'hello world')]})
 
 
@@ -172,7 +200,7 @@ def test_run_trials_packs_by_window_and_epochs():
     assert [r['prediction'] for r in records if r['window'] == 4 and r['epochs'] == 1][0] == \
            [r['prediction'] for r in records if r['window'] == 4 and r['epochs'] == 1][1]
     assert not all(np.allclose(w1, w2) for w1, w2 in zip(a.get_weights(), b.get_weights()))  # one more epoch changed pack (4, 2)
-    with pytest.raises(ValueError, match='workers must be a positive integer, got 0'):
+    with pytest.raises(ValueError, match='workers must be an integer >= 1, got 0'):
         run_trials(configs, text, 2, {4: [('hell', 'hello world')], 3: [('hel', 'hello world')]}, workers=0)
     with pytest.raises(ValueError, match=r'the pack has no GRU of 3 units \(onehot\)'): packs[(4, 2)].extract('GRU', 3, 'onehot', 0)
 
@@ -201,5 +229,34 @@ def test_exercise_checkers_pass_right_and_hint_wrong(capsys):
     assert check('hello-2', score_continuation)
     assert not check('hello-2', lambda p, e: 100 * score_continuation(p, e))
     assert 'percentage' in capsys.readouterr().out
-    l3 = continuation_accuracy(LookupModel(ngram_table(CURATED, 3), VOCAB, 3), 'hel', 'hello world', VOCAB, return_text=True)[1]
+    l3 = continuation_accuracy(lookup_baseline(CURATED, 3, VOCAB), 'hel', 'hello world', VOCAB, return_text=True)[1]
     assert check('hello-3', l3) and not check('hello-3', 'x' + l3[1:])
+
+
+@pytest.mark.parametrize('encoding', ['scaled', 'onehot'])
+@pytest.mark.parametrize('cell', CELLS)
+def test_packed_networks_agree_with_scratch_cells(cell, encoding):
+    "The pack computes each cell's own equations: its output is the scratch cell of every network, then the Dense softmax in NumPy."
+    import keras
+    from seqcourse.core import softmax
+    from seqcourse.models import many_to_one
+    from seqcourse.hello import n_features
+    from seqcourse.rnn import ScratchRNN
+    from seqcourse.lstm import ScratchLSTM
+    from seqcourse.gru import ScratchGRU
+    scratch = {'SimpleRNN': ScratchRNN, 'LSTM': ScratchLSTM, 'GRU': ScratchGRU}[cell]
+    rng, n, V = np.random.default_rng(2), 3, 26
+    models = []
+    for s in range(n):
+        set_seed(s); m = many_to_one(V, cell=cell, units=5, length=4, inputs=n_features(encoding, V))
+        for layer in (m.get_layer('rnn1'), m.get_layer('output')):           # non-zero biases (Keras starts them at 0)
+            *w, b = layer.get_weights(); layer.set_weights(w + [rng.normal(0, 0.5, b.shape).astype('float32')])
+        models.append(m)
+    x = encode_windows(rng.integers(0, V, (7, n, 4)), V, encoding)             # every network gets its own windows
+    inp = keras.Input(x.shape[1:]); pack = PackedRNN(cell, 5, V, n)
+    pm = keras.Model(inp, pack(inp)); pack.load_models(models)
+    got = np.asarray(pm.predict_on_batch(x))
+    for k, m in enumerate(models):
+        h, _ = scratch.from_keras(m.get_layer('rnn1'))(x[:, k])
+        W, b = m.get_layer('output').get_weights()
+        assert np.abs(got[:, k] - softmax(h[:, -1] @ W + b)).max() < 1e-5

@@ -4,7 +4,6 @@ chapters; on top the runner, the classroom and the command line. Imports inside 
 `importlib.import_module(...)` call (how `exercises.check` finds a chapter's checkers) is not an import."""
 import ast
 from pathlib import Path
-import pytest
 from conftest import ROOT
 
 PKG = ROOT/'seqcourse'
@@ -174,18 +173,7 @@ def private_imports(pkg=PKG) -> list:
     return out
 
 
-# Reported to the lead: these are in chapter modules this change does not own. Fix them by making the names public
-# (or moving them to a shared module), then drop the xfail; test_no_new_private_imports keeps the list from growing.
-KNOWN_PRIVATE_IMPORTS = {'textgen imports _check_temperature from sampling', 'textgen imports _check_top_p from sampling',
-                         'textgen imports _check_rng from sampling'}
-
-
-@pytest.mark.xfail(reason='known offenders, reported to the lead: ' + '; '.join(sorted(KNOWN_PRIVATE_IMPORTS)), strict=False)
 def test_no_module_imports_a_private_name_from_another():
     bad = private_imports()
     assert not bad, 'private names used across modules (make them public, or keep them in one module):\n' + '\n'.join(bad)
 
-
-def test_no_new_private_imports():
-    new = [b for b in private_imports() if b.split(' (')[0] not in KNOWN_PRIVATE_IMPORTS]
-    assert not new, 'private names used across modules (make them public, or keep them in one module):\n' + '\n'.join(new)

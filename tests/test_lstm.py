@@ -1,11 +1,15 @@
-"Unit tests of seqcourse.lstm: ScratchLSTM against Keras, the parameter count, the phrase data and the exercises."
+"Unit tests of seqcourse.lstm: ScratchLSTM against Keras, the phrase data, the gates lab, the forget bias and the exercises."
 import numpy as np
 import pytest
 import keras
-from seqcourse.lstm import (ScratchLSTM, split_gates, keras_lstm_agreement, lstm_param_count, phrase_vocab,
-                            phrase_windows, context_baseline, complete, gate_traces, exercise_lstm, GATES)
+from seqcourse.lstm import (ScratchLSTM, split_gates, phrase_vocab, phrase_windows, gate_traces, set_forget_bias,
+                            exercise_lstm, LSTM_GATES)
 from seqcourse.data import load_text, data_card, Vocab
+from seqcourse.models import param_count, many_to_one
+from seqcourse.rnn import ScratchCell, keras_agreement
+from seqcourse.sampling import generate
 from seqcourse.exercises import check
+from seqcourse.core import set_seed
 
 
 def _layer(units, features, seed=0, **kw):
@@ -19,7 +23,14 @@ def _layer(units, features, seed=0, **kw):
 @pytest.mark.parametrize('batch,time,features,units', [(1, 1, 1, 1), (1, 1, 4, 3), (3, 1, 2, 6), (1, 12, 3, 4),
                                                        (4, 8, 5, 7), (2, 30, 6, 16)])
 def test_scratch_lstm_matches_keras_across_shapes(batch, time, features, units):
-    assert keras_lstm_agreement(batch, time, features, units, seed=batch + time) < 1e-5
+    assert keras_agreement(ScratchLSTM, batch=batch, time=time, features=features, units=units, seed=batch + time) < 1e-5
+
+
+def test_scratch_lstm_is_a_scratch_cell_with_a_pair_state():
+    s = ScratchLSTM.from_keras(_layer(5, 3))
+    assert isinstance(s, ScratchCell) and s.blocks == 4 and (s.features, s.units) == (3, 5)
+    h0, c0 = s.initial_state(2)
+    assert h0.shape == c0.shape == (2, 5) and not h0.any() and not c0.any()
 
 
 def test_outputs_shapes_and_initial_states_match_keras():
@@ -28,7 +39,7 @@ def test_outputs_shapes_and_initial_states_match_keras():
     x = rng.normal(size=(4, 6, 3)).astype('float32')
     h0, c0 = rng.normal(size=(4, 5)).astype('float32'), rng.normal(size=(4, 5)).astype('float32')
     seq, h_k, c_k = (np.asarray(a) for a in layer(x, initial_state=[h0, c0]))
-    H, (h, c) = ScratchLSTM.from_keras(layer)(x, h0=h0, c0=c0)
+    H, (h, c) = ScratchLSTM.from_keras(layer)(x, initial_state=(h0, c0))
     assert H.shape == (4, 6, 5) and h.shape == c.shape == (4, 5)
     assert np.abs(H - seq).max() < 1e-5 and np.abs(h - h_k).max() < 1e-5 and np.abs(c - c_k).max() < 1e-5
     assert np.array_equal(H[:, -1], h)
@@ -38,7 +49,7 @@ def test_gates_are_returned_per_step_and_consistent():
     layer = _layer(4, 2, seed=2)
     x = np.random.default_rng(2).normal(size=(3, 5, 2))
     H, (h, c), g = ScratchLSTM.from_keras(layer)(x, return_gates=True)
-    assert set(g) == set(GATES) | {'c'}
+    assert set(g) == set(LSTM_GATES) | {'c'}
     assert all(g[k].shape == (3, 5, 4) for k in g)
     for k in ('i', 'f', 'o'): assert g[k].min() > 0 and g[k].max() < 1
     assert np.abs(g['g']).max() < 1
@@ -53,8 +64,8 @@ def test_split_gates_follows_keras_order():
     K, R, b = layer.cell.get_weights()
     blocks = split_gates(K, R, b)
     assert list(blocks) == ['i', 'f', 'g', 'o']
-    assert np.array_equal(np.concatenate([blocks[k][0] for k in GATES], 1), K)
-    assert np.array_equal(np.concatenate([blocks[k][1] for k in GATES], 1), R)
+    assert np.array_equal(np.concatenate([blocks[k][0] for k in LSTM_GATES], 1), K)
+    assert np.array_equal(np.concatenate([blocks[k][1] for k in LSTM_GATES], 1), R)
     # Keras initialises the forget bias to 1 (unit_forget_bias); block 1 must be the forget gate
     fresh = keras.layers.LSTM(3); fresh.build((None, None, 2))
     assert np.allclose(split_gates(*fresh.cell.get_weights())['f'][2], 1)
@@ -65,10 +76,11 @@ def test_split_gates_follows_keras_order():
 
 def test_wrong_inputs_get_clear_errors():
     s = ScratchLSTM.from_keras(_layer(3, 4))
-    with pytest.raises(ValueError, match=r'\(batch, time, 4\).*\(2, 4\).*x\[None\]'): s(np.zeros((2, 4)))
-    with pytest.raises(ValueError, match='5 features.*expects 4'): s(np.zeros((1, 2, 5)))
+    with pytest.raises(ValueError, match=r'features=4.*\(2, 4\).*x\[None\]'): s(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match='features=4.*5 features'): s(np.zeros((1, 2, 5)))
     with pytest.raises(ValueError, match='at least one'): s(np.zeros((1, 0, 4)))
-    with pytest.raises(ValueError, match=r'h0 must have shape \(1, 3\)'): s(np.zeros((1, 2, 4)), h0=np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r'tuple of 2 arrays'): s(np.zeros((1, 2, 4)), initial_state=np.zeros((1, 3)))
+    with pytest.raises(ValueError, match=r'\(1, 3\); got \(2, 3\)'): s(np.zeros((1, 2, 4)), initial_state=(np.zeros((2, 3)), np.zeros((1, 3))))
     with pytest.raises(ValueError, match='no weights yet'): ScratchLSTM.from_keras(keras.layers.LSTM(3))
     with pytest.raises(TypeError, match='GRU'): ScratchLSTM.from_keras(keras.layers.GRU(3))
     relu = keras.layers.LSTM(3, activation='relu'); relu.build((None, None, 2))
@@ -78,14 +90,8 @@ def test_wrong_inputs_get_clear_errors():
 @pytest.mark.parametrize('m,n', [(1, 1), (3, 5), (28, 32), (40, 128), (7, 300)])
 def test_param_count_formula_matches_keras(m, n):
     layer = keras.layers.LSTM(n); layer.build((None, None, m))
-    assert lstm_param_count(m, n) == layer.count_params() == 4 * n * (m + n + 1)
-    assert ScratchLSTM.from_keras(layer).count_params() == lstm_param_count(m, n)
-
-
-@pytest.mark.parametrize('bad', [0, -3, 2.5, True, '4'])
-def test_param_count_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match='positive integer'): lstm_param_count(bad, 4)
-    with pytest.raises(ValueError, match='positive integer'): lstm_param_count(4, bad)
+    assert param_count('LSTM', m, n) == layer.count_params() == 4 * n * (m + n + 1)
+    assert ScratchLSTM.from_keras(layer).count_params() == param_count('LSTM', m, n)
 
 
 def test_phrases_dataset_and_card():
@@ -104,35 +110,21 @@ def test_phrase_windows_cover_every_character_and_the_end():
     assert v.decode(y[:13]) == 'a cup of tea\n'
     assert v.decode(X[12]) == '\n\na cup of tea'
     with pytest.raises(ValueError, match='newline'): phrase_windows(['two\nlines'], v)
-    with pytest.raises(ValueError, match='positive integer'): phrase_windows(['a'], v, 0)
+    with pytest.raises(ValueError, match='length must be an integer >= 1, got 0'): phrase_windows(['a'], v, 0)
+    with pytest.raises(ValueError, match='length must be an integer'): phrase_windows(['a'], v, True)
 
 
-def test_context_baseline_predicts_from_counts_and_backs_off():
-    Xtr = np.array([[0, 1, 2], [5, 1, 2], [7, 1, 2], [0, 0, 3]])
-    ytr = np.array([4, 4, 9, 6])
-    pred = context_baseline(Xtr, ytr, np.array([[9, 1, 2], [8, 8, 3], [8, 8, 8]]), k=2)
-    assert pred[0] == 4                     # context (1, 2): 4 seen twice, 9 once
-    assert pred[1] == 6                     # (8, 3) unseen, backs off to (3,)
-    assert pred[2] == 4                     # nothing matches: the most frequent character overall
-
-
-class _NextLetter:
-    "A stand-in model: always predicts the letter after the last one read, and the end of line after 'd'."
-    def __init__(self, vocab): self.v = vocab
-    def __call__(self, x, training=False):
-        last = x[:, -1].argmax(-1)
-        out = np.zeros((len(x), len(self.v)))
-        for r, code in enumerate(last):
-            ch = self.v[int(code)]
-            out[r, self.v.encode('\n' if ch == 'd' else chr(ord(ch) + 1))[0]] = 1
-        return out
-
-
-def test_complete_is_greedy_and_stops_at_end_of_line():
+def test_the_chapters_completion_call_continues_prompts_up_to_the_end_of_line():
+    "The chapter completes prompts with sampling.generate: newline-padded prompts, window=length, stop='\\n', greedy."
     v = Vocab(list('\nabcdefgh'))
-    assert complete(_NextLetter(v), v, ['a', 'ab', 'c'], length=3) == ['bcd', 'cd', 'd']
-    assert complete(_NextLetter(v), v, 'e', length=3, max_chars=2) == ['fg']
-    with pytest.raises(ValueError, match='not in the vocabulary'): complete(_NextLetter(v), v, ['xyz'], length=3)
+    def next_letter(windows):
+        "Probabilities (B, V): the letter after the last one read, and the end of line after 'd' (or a newline)."
+        last = [v[int(w[-1])] for w in windows]
+        return np.eye(len(v))[[v.encode('\n' if ch in 'd\n' else chr(ord(ch) + 1))[0] for ch in last]]
+    def padded(prompts): return ['\n' * 3 + p for p in prompts]
+    assert generate(next_letter, v, padded(['a', 'ab', 'c']), 30, window=3, stop='\n') == ['bcd', 'cd', 'd']
+    assert generate(next_letter, v, padded(['e']), 2, window=3, stop='\n') == ['fg']
+    with pytest.raises(ValueError, match='not in the vocabulary'): generate(next_letter, v, padded(['xyz']), 5, window=3, stop='\n')
 
 
 def test_gate_traces_on_a_layer():
@@ -170,32 +162,28 @@ def test_exercise_checkers_accept_solutions_and_reject_common_mistakes(capsys):
     assert not check('lstm-3', np.zeros(3 * n)) and '16' in capsys.readouterr().out
 
 
-def test_simple_rnn_curve_is_read_from_the_rnn_results_when_they_match(build):
-    from seqcourse.core import save_results
-    from seqcourse.rnn import memory_settings
-    from seqcourse.lstm import simple_rnn_curve
-    settings = memory_settings(True)
-    fake = [{'cell': 'SimpleRNN', 'T': int(T), 'accuracy': 0.5 + 0.01 * k} for k, T in enumerate(settings['Ts'])]
-    save_results('rnn', {'memory_curve': fake + [{'cell': 'LSTM', 'T': 2, 'accuracy': 1.0}], 'memory_settings': settings},
-                 quick=True, seed=0)
-    curve, source = simple_rnn_curve(True, seed=0)
-    assert curve == fake and 'results file' in source
+def test_set_forget_bias_sets_block_1_of_every_lstm_layer():
+    set_seed(0)
+    model = many_to_one(5, cell='LSTM', units=[4, 3])
+    before = [model.get_layer(n).cell.get_weights() for n in ('rnn1', 'rnn2')]
+    assert set_forget_bias(model, 2.5) is model
+    for name, (K0, R0, b0) in zip(('rnn1', 'rnn2'), before):
+        K, R, b = model.get_layer(name).cell.get_weights()
+        n = R.shape[0]
+        assert np.array_equal(K, K0) and np.array_equal(R, R0)
+        assert np.allclose(b[n:2*n], 2.5) and np.array_equal(b[:n], b0[:n]) and np.array_equal(b[2*n:], b0[2*n:])
+    with pytest.raises(ValueError, match='forget_bias must be a finite number'): set_forget_bias(model, float('nan'))
+    with pytest.raises(ValueError, match='no LSTM layer'): set_forget_bias(many_to_one(5, cell='GRU', units=2), 1.0)
 
 
-def test_lstm_memory_curve_sets_the_forget_bias_and_restores_the_shared_builder(monkeypatch):
+def test_the_forget_bias_reaches_memory_curve_through_prepare(monkeypatch):
+    "The chapter's call: memory_curve('LSTM', prepare=...) trains models whose forget bias starts at b_f."
     import seqcourse.rnn as rnn
-    from seqcourse.lstm import lstm_memory_curve
     seen = []
-    def fake_curve(cell, Ts, **kw):
-        "Stands in for training: builds the model as memory_curve does and reads its forget bias."
-        m = rnn.memory_model(cell, 4)
-        b = next(l for l in m.layers if isinstance(l, keras.layers.LSTM)).cell.get_weights()[2]
-        seen.append(b)
-        return [dict(cell=cell, T=int(T), accuracy=0.5) for T in Ts]
-    original = rnn.memory_model
-    monkeypatch.setattr(rnn, 'memory_curve', fake_curve)
-    out = lstm_memory_curve([3, 7], forget_bias=2.5)
-    assert [r['T'] for r in out] == [3, 7] and all(r['forget_bias'] == 2.5 for r in out)
-    assert np.allclose(seen[0][4:8], 2.5) and np.allclose(seen[0][:4], 0) and np.allclose(seen[0][8:], 0)
-    assert rnn.memory_model is original
-    with pytest.raises(ValueError, match='finite'): lstm_memory_curve([3], forget_bias=float('nan'))
+    def fit_nothing(self, *a, **kw):
+        "Skips training; records the forget bias the model would start from."
+        cell = self.get_layer('rnn1').cell
+        seen.append(cell.get_weights()[2][cell.units:2 * cell.units].copy())
+    monkeypatch.setattr(keras.Model, 'fit', fit_nothing)
+    out = rnn.memory_curve('LSTM', [2, 3], units=4, n_train=8, n_test=8, epochs=1, prepare=lambda m: set_forget_bias(m, 3.0))
+    assert [r['T'] for r in out] == [2, 3] and len(seen) == 2 and all(np.allclose(b, 3.0) for b in seen)

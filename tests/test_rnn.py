@@ -1,19 +1,27 @@
-"Unit tests of seqcourse.rnn: ScratchRNN against Keras, BPTT against GradientTape, gradient norms, clipping, the memory task."
+"Unit tests of seqcourse.rnn: ScratchCell/ScratchRNN against Keras, BPTT against GradientTape, gradient norms, clipping, the memory task."
 import numpy as np
 import pytest
 from seqcourse.exercises import check
-from seqcourse.rnn import (ScratchRNN, keras_equivalence, bptt, rnn_loss_and_grads, bptt_check, scaled_recurrent,
+from seqcourse.models import CELLS
+from seqcourse.rnn import (ScratchCell, ScratchRNN, keras_agreement, bptt, rnn_loss_and_grads, bptt_check, scaled_recurrent,
                            gradient_norms, clip_by_global_norm, memory_task, memory_model, memory_settings, memory_curve,
-                           alphabet_model, next_symbol, MEMORY_CELLS)
+                           alphabet_model, next_symbol)
 
 keras = pytest.importorskip('keras')
 
 
 # ---- ScratchRNN against Keras ------------------------------------------------------------------------------
 @pytest.mark.parametrize('batch,time,features,units', [(1, 1, 1, 1), (1, 1, 3, 4), (1, 9, 2, 5), (5, 1, 4, 3), (3, 17, 6, 8)])
-@pytest.mark.parametrize('activation', ['tanh', 'relu'])
+@pytest.mark.parametrize('activation', ['tanh', 'relu', 'linear'])
 def test_scratch_matches_keras(batch, time, features, units, activation):
-    assert keras_equivalence(batch, time, features, units, activation, seed=3) < 1e-5
+    assert keras_agreement(ScratchRNN, batch=batch, time=time, features=features, units=units, seed=3, activation=activation) < 1e-5
+
+
+def test_keras_agreement_defaults_and_no_bias():
+    assert keras_agreement(ScratchRNN) < 1e-5
+    assert keras_agreement(ScratchRNN, keras.layers.SimpleRNN, seed=1, use_bias=False) < 1e-5
+    with pytest.raises(ValueError, match='units'):
+        keras_agreement(ScratchRNN, units=0)
 
 
 def test_returns_all_states_and_last_state():
@@ -31,6 +39,23 @@ def test_from_keras_copies_rather_than_aliases():
     r = ScratchRNN.from_keras(layer)
     r.W_hh[:] = 0
     assert np.abs(np.array(layer.cell.recurrent_kernel)).max() > 0
+    assert r.W_hh is r.recurrent_kernel and r.W_xh is r.kernel and r.b is r.bias
+    assert r.count_params() == layer.count_params() == 2 * 3 + 3 * 3 + 3
+
+
+def test_call_state_gates_and_repr():
+    rng = np.random.default_rng(1)
+    r = ScratchRNN(rng.normal(size=(2, 3)), rng.normal(size=(3, 3)) * 0.5, rng.normal(size=3), activation='relu')
+    x, h0 = rng.normal(size=(4, 5, 2)), rng.normal(size=(4, 3))
+    H, h, gates = r(x, h0, return_gates=True)
+    assert H.shape == (4, 5, 3) and np.array_equal(h, H[:, -1]) and gates == {}
+    assert np.allclose(H[:, 0], np.maximum(x[:, 0] @ r.W_xh + h0 @ r.W_hh + r.b, 0))
+    assert np.array_equal(r(x, initial_state=h0)[0], H) and not np.array_equal(r(x)[0], H)
+    assert repr(r) == "ScratchRNN(features=2, units=3, activation='relu')" and r.features == 2 and r.units == 3
+    with pytest.raises(ValueError, match=r'initial_state must have shape \(batch, units\) = \(4, 3\)'):
+        r(x, np.zeros((3, 3)))
+    with pytest.raises(NotImplementedError, match='step'):
+        ScratchCell(np.zeros((2, 3)), np.zeros((3, 3)))(x)
 
 
 def test_wrong_shapes_give_clear_errors():
@@ -39,17 +64,54 @@ def test_wrong_shapes_give_clear_errors():
         r(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r'features=3.*\(2, 4, 5\).*5 features'):
         r(np.zeros((2, 4, 5)))
-    with pytest.raises(ValueError, match='W_hh must have shape'):
+    with pytest.raises(ValueError, match=r'recurrent_kernel must have shape \(2, 2\)'):
         ScratchRNN(np.zeros((3, 2)), np.zeros((3, 3)))
-    with pytest.raises(ValueError, match='activation'):
+    with pytest.raises(ValueError, match=r'bias must have shape \(2,\)'):
+        ScratchRNN(np.zeros((3, 2)), np.zeros((2, 2)), np.zeros(3))
+    with pytest.raises(ValueError, match="activation must be one of .*'softplus'"):
         ScratchRNN(np.zeros((3, 2)), np.zeros((2, 2)), activation='softplus')
 
 
-def test_from_keras_refuses_other_layers_and_unbuilt_layers():
-    with pytest.raises(TypeError, match='SimpleRNN'):
+def _built(layer, features=2):
+    layer(np.zeros((1, 3, features), 'float32'))
+    return layer
+
+
+def test_from_keras_refuses_what_it_cannot_reproduce():
+    with pytest.raises(TypeError, match='expects a keras.layers.SimpleRNN .*got Dense'):
         ScratchRNN.from_keras(keras.layers.Dense(3))
+    with pytest.raises(TypeError, match='got LSTM'):
+        ScratchRNN.from_keras(_built(keras.layers.LSTM(3)))
     with pytest.raises(ValueError, match='no weights yet'):
         ScratchRNN.from_keras(keras.layers.SimpleRNN(3))
+    with pytest.raises(ValueError, match='go_backwards=True'):
+        ScratchRNN.from_keras(_built(keras.layers.SimpleRNN(3, go_backwards=True)))
+    with pytest.raises(ValueError, match="activation='sigmoid'"):
+        ScratchRNN.from_keras(_built(keras.layers.SimpleRNN(3, activation='sigmoid')))
+    cell = keras.layers.SimpleRNNCell(3, activation='relu')
+    cell.build((None, 2))
+    assert ScratchRNN.from_keras(cell).activation == 'relu'          # a cell is accepted too
+
+
+def test_base_class_covers_gated_layouts():
+    "A subclass needs only blocks, keras_layer, its step (and options/_bias_shape): a GRU-like layout with two bias rows."
+    class Twice(ScratchCell):
+        keras_layer, blocks, options = keras.layers.GRU, 3, {'reset_after': (True, False)}
+        def _bias_shape(self, units): return (2, 3 * units) if self.reset_after else (3 * units,)
+        def step(self, x_t, state): return state, state, {'z': state}
+    t = Twice.from_keras(_built(keras.layers.GRU(4, reset_after=False)))
+    assert t.reset_after is False and t.bias.shape == (12,) and t.units == 4 and t.features == 2
+    assert Twice.from_keras(_built(keras.layers.GRU(4))).bias.shape == (2, 12)
+    with pytest.raises(ValueError, match=r'bias must have shape \(2, 12\) for 4 units, with reset_after=True'):
+        Twice(np.zeros((2, 12)), np.zeros((4, 12)), np.zeros(12))
+    with pytest.raises(ValueError, match=r'kernel must have shape \(features, 3\*units\)'):
+        Twice(np.zeros((2, 4)), np.zeros((4, 12)))
+    with pytest.raises(TypeError, match='no option'):
+        Twice(np.zeros((2, 12)), np.zeros((4, 12)), colour='red')
+    H, s, g = t(np.zeros((2, 5, 2)), return_gates=True)
+    assert H.shape == (2, 5, 4) and g['z'].shape == (2, 5, 4)
+    with pytest.raises(ValueError, match="recurrent_activation='relu'"):
+        Twice.from_keras(_built(keras.layers.GRU(4, recurrent_activation='relu')))
 
 
 # ---- BPTT ---------------------------------------------------------------------------------------------------
@@ -58,6 +120,25 @@ def test_bptt_matches_gradient_tape():
     assert set(errs) == {'W_xh', 'W_hh', 'b', 'W_hy', 'b_y', 'loss'}
     assert max(errs.values()) < 1e-5
     assert max(bptt_check(batch=1, time=1, features=2, units=3, classes=2, dtype='float64', seed=2).values()) < 1e-10
+
+
+def test_backward_method_matches_gradient_tape():
+    tf = pytest.importorskip('tensorflow')
+    rng = np.random.default_rng(7)
+    layer = keras.layers.SimpleRNN(4, return_sequences=True, dtype='float64',
+                                   bias_initializer=keras.initializers.RandomNormal(stddev=0.5, seed=7))
+    x, v, h0 = rng.normal(size=(3, 6, 2)), rng.normal(size=(3, 6, 4)), rng.normal(size=(3, 4))
+    x_t, h0_t = tf.constant(x), tf.constant(h0)
+    layer(x_t)
+    with tf.GradientTape() as tape:
+        tape.watch([x_t, h0_t])
+        loss = tf.reduce_sum(layer(x_t, initial_state=[h0_t]) * v)
+    c = layer.cell
+    want = dict(zip(['W_xh', 'W_hh', 'b', 'x', 'h0'], tape.gradient(loss, [c.kernel, c.recurrent_kernel, c.bias, x_t, h0_t])))
+    got = ScratchRNN.from_keras(layer).backward(x, v, initial_state=h0)
+    for k, w in want.items(): assert np.abs(got[k] - np.asarray(w)).max() < 1e-10, k
+    r = ScratchRNN.from_keras(layer)
+    assert all(np.array_equal(got[k], bptt(r, x, v, h0)[k]) for k in got)   # one algorithm: the method calls bptt
 
 
 def test_bptt_matches_finite_differences_for_relu_and_h0():
@@ -124,7 +205,7 @@ def test_memory_task_layout():
 
 
 def test_memory_model_shapes_and_cells():
-    for cell in MEMORY_CELLS:
+    for cell in CELLS:
         m = memory_model(cell, units=4)
         p = keras.ops.convert_to_numpy(m(memory_task(3, 5)[0]))
         assert p.shape == (3, 4) and np.allclose(p.sum(1), 1, atol=1e-5)
@@ -141,6 +222,21 @@ def test_memory_settings_and_curve_format():
     assert out[0]['accuracy'] == pytest.approx(np.mean(out[0]['accuracies'])) and 0 <= out[0]['accuracy'] <= 1
     with pytest.raises(ValueError, match='repeats'):
         memory_curve('SimpleRNN', [0], repeats=0)
+
+
+def test_memory_curve_prepare_and_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('SEQCOURSE_BUILD', str(tmp_path))   # a fresh, private cache folder
+    built = []
+    def count(model): built.append(model.name)
+    kw = dict(Ts=[1], units=4, n_train=32, n_test=16, epochs=1, seed=3)
+    plain = memory_curve('SimpleRNN', **kw)
+    first = memory_curve('simplernn', **kw, prepare=count, tag='counting', cache=True)
+    assert first == plain and built == ['memory_SimpleRNN']      # prepare ran once per fresh model, same numbers
+    again = memory_curve('SimpleRNN', **kw, prepare=count, tag='counting', cache=True)
+    assert again == plain and len(built) == 1                         # read from the cache: nothing trained again
+    assert memory_curve('SimpleRNN', **kw, cache=True) == plain and len(list((tmp_path / 'cache').glob('memory_curve-*'))) == 2
+    with pytest.raises(ValueError, match='tag'):
+        memory_curve('SimpleRNN', **kw, prepare=count, cache=True)
 
 
 # ---- alphabet helpers and exercises ---------------------------------------------------------------------------

@@ -378,10 +378,9 @@ def accuracy_by(model, # a model from `build_model`
     return {k: (float(np.mean(v)), len(v)) for k, v in sorted(groups.items())}
 
 # %% ../nbs/06_addition.ipynb #c684f5b6
-@exercise('addition-1')
+@exercise('addition-1', function='carries(a, b)')
 def _check_carries(answer):
     "addition-1: a function carries(a, b) that counts the carries of a + b."
-    if not callable(answer): raise Hint(f"answer should be a function carries(a, b), got {type(answer).__name__}")
     cases = [(0, 0), (5, 5), (9, 1), (99, 1), (999, 1), (123, 456), (555, 445), (19, 1), (10, 90), (1, 999)]
     rng = np.random.default_rng(7)
     cases += [tuple(p) for p in rng.integers(0, 10_000, size=(40, 2)).tolist()]
@@ -392,10 +391,9 @@ def _check_carries(answer):
                      else ' (a position carries when its two digits plus the incoming carry reach 10)')
             raise Hint(f"carries({a}, {b}) returned {got!r}, expected {want}{extra}")
 
-@exercise('addition-2')
+@exercise('addition-2', function='query(a, b, digits)')
 def _check_query(answer):
     "addition-2: a function query(a, b, digits) returning the padded, reversed query string."
-    if not callable(answer): raise Hint(f"answer should be a function query(a, b, digits), got {type(answer).__name__}")
     for a, b, d in [(12, 5, 3), (0, 0, 3), (999, 999, 3), (7, 1234, 4), (1, 2, 1)]:
         got, want = answer(a, b, d), format_query(a, b, d, reverse=True)
         if got == want: continue
@@ -407,10 +405,9 @@ def _check_query(answer):
             raise Hint(f"query({a}, {b}, {d}) = {got!r}: pad on the right first, then reverse (the padding comes first)")
         raise Hint(f"query({a}, {b}, {d}) returned {got!r}, expected {want!r}")
 
-@exercise('addition-3')
+@exercise('addition-3', function='scores(y_true, y_pred)')
 def _check_scores(answer):
     "addition-3: a function scores(y_true, y_pred) -> (per-character accuracy, exact match) from one-hot/probabilities."
-    if not callable(answer): raise Hint(f"answer should be a function scores(y_true, y_pred), got {type(answer).__name__}")
     rng = np.random.default_rng(3)
     codes = rng.integers(0, 12, size=(50, 4))
     guess = codes.copy(); guess[:10, 0] = (guess[:10, 0] + 1) % 12; guess[5:15, 2] = (guess[5:15, 2] + 1) % 12

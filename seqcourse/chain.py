@@ -465,10 +465,9 @@ def rnn_predict(model, # a model from `build_word_rnn`
     return top_k(np.asarray(model(x, training=False))[0], vocab, k)
 
 # %% ../nbs/01_chain.ipynb #7e7ddf38
-@exercise('chain-1')
+@exercise('chain-1', function='chain_params(n_words, vocab_size, hidden)')
 def _check_chain_params(answer):
     "chain-1: the parameter count of the untied chain, by formula."
-    if not callable(answer): raise Hint("answer should be a function chain_params(n_words, vocab_size, hidden)")
     for n, v, h in ((2, 139, 10), (3, 139, 10), (5, 20, 4), (7, 11, 3)):
         want = build_chain(v, n, h).count_params()
         got = answer(n, v, h)
@@ -478,11 +477,10 @@ def _check_chain_params(answer):
             raise Hint(f"chain_params({n}, {v}, {h}) returned {got}, expected {want}: links after the first also read the previous hidden state (H*H more weights each)")
 
 # %% ../nbs/01_chain.ipynb #7523ddac
-@exercise('chain-2')
+@exercise('chain-2', function='binary_accuracy(y_true, y_prob)')
 def _check_binary_accuracy(answer):
     "chain-2: entry-wise binary accuracy, compared with Keras' BinaryAccuracy."
     import keras
-    if not callable(answer): raise Hint("answer should be a function binary_accuracy(y_true, y_prob)")
     rng = np.random.default_rng(7)
     y = one_hot(rng.integers(0, 9, 40), 9)
     cases = [('a softmax-like prediction', y, rng.dirichlet(np.ones(9) * 0.3, 40).astype('float32')),

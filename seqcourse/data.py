@@ -168,18 +168,18 @@ def _window_index(seq, length, step):
 def windows(seq, # a sequence of codes (or any items), at least length+1 long
             length:int, # window length L
             step:int=1, # stride between window starts
+            shifted:bool=False, # targets: False, the item after each window; True, the window one step later
            ) -> tuple:
-    "Many-to-one examples: X[i] = seq[s:s+L], y[i] = seq[s+L] for s = 0, step, 2*step, ..."
+    "Examples cut from a sequence: X[i] = seq[s:s+L] for s = 0, step, 2*step, ...; y[i] = seq[s+L], or seq[s+1:s+L+1] when shifted."
     arr, idx = _window_index(seq, length, step)
-    return arr[idx], arr[idx[:, -1] + 1]
+    return arr[idx], (arr[idx + 1] if shifted else arr[idx[:, -1] + 1])
 
 def shifted_windows(seq, # a sequence of codes (or any items), at least length+1 long
                     length:int, # window length L
                     step:int=1, # stride between window starts
                    ) -> tuple:
-    "Many-to-many examples: X[i] = seq[s:s+L], Y[i] = seq[s+1:s+L+1]: the window and the same window one step later."
-    arr, idx = _window_index(seq, length, step)
-    return arr[idx], arr[idx + 1]
+    "Many-to-many examples: X[i] = seq[s:s+L], Y[i] = seq[s+1:s+L+1] (`windows` with shifted=True)."
+    return windows(seq, length, step, shifted=True)
 
 # %% ../nbs/00_data.ipynb #f324d07f
 def _datasets_dir():
@@ -328,10 +328,9 @@ def _check_one_hot_by_hand(answer):
 
 _WINDOW_CASES = [(np.arange(10), 4, 1), (np.arange(10), 4, 3), (np.arange(20, 0, -1), 5, 4), (np.arange(7) * 10, 2, 2), (np.arange(6), 5, 1)]
 
-@exercise('data-2')
+@exercise('data-2', function='f(seq, length, step)')
 def _check_windows_by_hand(answer):
     "data-2: a function f(seq, length, step) -> (X, y) that behaves like `windows`."
-    if not callable(answer): raise Hint(f"answer should be a function f(seq, length, step) returning (X, y), got {type(answer).__name__}")
     for seq, length, step in _WINDOW_CASES:
         case = f"for seq={seq.tolist()}, length={length}, step={step}"
         X, y = windows(seq, length, step)
@@ -350,10 +349,9 @@ def _check_windows_by_hand(answer):
 
 _COUNT_CASES = [(100, 10, 1), (100, 10, 3), (11, 10, 1), (50, 7, 5), (1000, 40, 3), (30, 4, 100)]
 
-@exercise('data-3')
+@exercise('data-3', function='n_examples(n, length, step)')
 def _check_count_windows(answer):
     "data-3: a formula n_examples(n, length, step) for how many windows `windows` makes."
-    if not callable(answer): raise Hint(f"answer should be a function n_examples(n, length, step), got {type(answer).__name__}")
     for n, length, step in _COUNT_CASES:
         expected, got = len(windows(np.arange(n), length, step)[0]), answer(n, length, step)
         case = f"for n={n}, length={length}, step={step}"

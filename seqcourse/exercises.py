@@ -14,13 +14,20 @@ class Hint(Exception):
 _CHECKS = {}
 _ID = re.compile(r'^[A-Za-z_]\w*-\w+$')
 
-def exercise(ex_id:str # exercise id, '<chapter>-<n>', e.g. 'rnn-2'
+def exercise(ex_id:str, # exercise id, '<chapter>-<n>', e.g. 'rnn-2'
+             function:str=None, # when the answer is a function: its signature, e.g. 'rnn_step(x_t, h_prev)'
             ):
     "Decorator that registers `checker(answer)` for an exercise; the checker raises `Hint` on a wrong answer."
     if not isinstance(ex_id, str) or not _ID.match(ex_id):
         raise ValueError(f"an exercise id looks like 'rnn-2' (chapter, dash, number), got {ex_id!r}")
     def register(checker):
-        _CHECKS[ex_id] = checker
+        def checked(answer):
+            if function is not None and not callable(answer):
+                raise Hint(f"the answer should be a function {function} (pass the function itself, not its result), "
+                           f"got {type(answer).__name__}")
+            return checker(answer)
+        checked.__doc__, checked.__name__ = checker.__doc__, checker.__name__
+        _CHECKS[ex_id] = checked
         return checker
     return register
 

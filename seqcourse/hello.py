@@ -451,10 +451,9 @@ def _check_seed_tensor(answer):
         raise Hint(f"the values are right but the shape is {a.shape}: a Keras recurrent layer wants (batch, time, features) = {expected.shape}")
     expect_array(a, expected, 'the seed tensor')
 
-@exercise('hello-2')
+@exercise('hello-2', function='my_score(predicted, expected)')
 def _check_score(answer):
     "hello-2: a function scoring a continuation the way the study does."
-    if not callable(answer): raise Hint("answer should be a function my_score(predicted, expected)")
     cases = [('oworld', 'oworld'), ('owrld', 'oworld'), ('oworlx', 'oworld'), ('xxxxxx', 'oworld'), ('ow', 'oworld'), ('ence', 'ence')]
     for p, e in cases:
         got, want = answer(p, e), score_continuation(p, e)

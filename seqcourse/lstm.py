@@ -167,11 +167,9 @@ def _step_cases():
                     r.normal(0, .6, (m, 4*n)), r.normal(0, .6, (n, 4*n)), r.normal(0, .5, 4*n)))
     return out
 
-@exercise('lstm-2')
+@exercise('lstm-2', function='step(x, h, c, kernel, recurrent_kernel, bias) returning (h, c)')
 def _check_step(answer):
     "lstm-2: a function step(x, h, c, kernel, recurrent_kernel, bias) -> (h_new, c_new)."
-    if not callable(answer):
-        raise Hint(f"answer should be a function step(x, h, c, kernel, recurrent_kernel, bias) returning (h, c), got {type(answer).__name__}")
     for x, h, c, K, R, b in _step_cases():
         case = f"for a batch of {x.shape[0]}, {x.shape[1]} features, {h.shape[1]} units"
         h_new, (_, c_new), g = ScratchLSTM(K, R, b).step(x, (h, c))

@@ -439,10 +439,9 @@ def memory_curve(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
 # %% ../nbs/02_rnn.ipynb #9ed56ccb
 from .exercises import exercise, Hint, expect_array
 
-@exercise('rnn-1')
+@exercise('rnn-1', function='rnn_step(x_t, h_prev, W_xh, W_hh, b)')
 def _check_rnn_step(answer):
     "rnn-1: a function computing one tanh RNN step for a batch."
-    if not callable(answer): raise Hint(f"the answer is a function rnn_step(x_t, h_prev, W_xh, W_hh, b), got {type(answer).__name__}")
     r = np.random.default_rng(11)
     for B, m, n in ((3, 4, 5), (1, 2, 2), (4, 3, 3)):
         x, h = r.normal(size=(B, m)), r.normal(size=(B, n))
@@ -450,10 +449,11 @@ def _check_rnn_step(answer):
         got = np.asarray(answer(x, h, Wx, Wh, b), dtype=float)
         want = np.tanh(x @ Wx + h @ Wh + b)
         if got.shape == want.shape and not np.allclose(got, want, atol=1e-6):
-            if np.allclose(got, np.tanh(x @ Wx + h @ Wh), atol=1e-6): raise Hint("the bias b is missing")
-            if np.allclose(got, x @ Wx + h @ Wh + b, atol=1e-6): raise Hint("the tanh is missing")
-            if np.allclose(got, np.tanh(x @ Wx + b), atol=1e-6): raise Hint("the previous state h_prev is ignored: add h_prev @ W_hh")
-            if np.allclose(got, np.tanh(x @ Wx + h @ Wh.T + b), atol=1e-6): raise Hint("W_hh is transposed: with row vectors the product is h_prev @ W_hh")
+            slips = ((np.tanh(x @ Wx + h @ Wh), "the bias b is missing"), (x @ Wx + h @ Wh + b, "the tanh is missing"),
+                     (np.tanh(x @ Wx + b), "the previous state h_prev is ignored: add h_prev @ W_hh"),
+                     (np.tanh(x @ Wx + h @ Wh.T + b), "W_hh is transposed: with row vectors the product is h_prev @ W_hh"))
+            for wrong, hint in slips:
+                if np.allclose(got, wrong, atol=1e-6): raise Hint(hint)
         expect_array(got, want, f'rnn_step for batch {B}, {m} features, {n} units')
 
 @exercise('rnn-2')
@@ -463,16 +463,16 @@ def _check_param_count(answer):
     emb, rnn, dense = 26 * 8, 8 * 64 + 64 * 64 + 64, 64 * 26 + 26
     total = emb + rnn + dense
     if answer == total: return
-    if answer == total - 64 * 64: raise Hint("the recurrent weights W_hh (units x units) are missing")
-    if answer == total - 64 - 26: raise Hint("the biases are missing (one per SimpleRNN unit, one per output)")
-    if answer == rnn + dense: raise Hint("the Embedding has trainable weights too: one 8-vector per letter")
-    if answer == total - 8 * 64 + 26 * 64: raise Hint("the SimpleRNN's input is the 8-dimensional embedding, not the 26 letters")
+    slips = {total - 64 * 64: "the recurrent weights W_hh (units x units) are missing",
+             total - 64 - 26: "the biases are missing (one per SimpleRNN unit, one per output)",
+             rnn + dense: "the Embedding has trainable weights too: one 8-vector per letter",
+             total - 8 * 64 + 26 * 64: "the SimpleRNN's input is the 8-dimensional embedding, not the 26 letters"}
+    if answer in slips: raise Hint(slips[answer])
     raise Hint(f"not quite: count the Embedding, the SimpleRNN (W_xh, W_hh, b) and the Dense layer separately")
 
-@exercise('rnn-3')
+@exercise('rnn-3', function='state_jacobian(rnn, x)')
 def _check_jacobian(answer):
     "rnn-3: a function returning d h_T / d h_0 for a ScratchRNN and one sequence."
-    if not callable(answer): raise Hint(f"the answer is a function state_jacobian(rnn, x), got {type(answer).__name__}")
     r = np.random.default_rng(5)
     for T, m, n in ((1, 2, 3), (4, 3, 4), (9, 2, 5)):
         rnn = ScratchRNN(r.normal(size=(m, n)), r.normal(size=(n, n)) * 0.7, r.normal(size=n) * 0.1)

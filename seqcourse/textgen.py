@@ -65,10 +65,9 @@ def _reference_top_k(p, k):
     q = np.zeros_like(p); q[keep] = p[keep]
     return q / q.sum()
 
-@exercise('textgen-1')
+@exercise('textgen-1', function='top_k_filter')
 def _check_top_k(top_k_filter):
     "top_k_filter(probs, k) keeps the k most likely symbols and renormalises."
-    if not callable(top_k_filter): raise Hint("pass your function itself, top_k_filter, not its result")
     rng = np.random.default_rng(0)
     for V, k in ((5, 1), (5, 2), (10, 3), (10, 10), (30, 7)):
         p = rng.dirichlet(np.ones(V))
@@ -79,10 +78,9 @@ def _check_top_k(top_k_filter):
         expect_array(q, _reference_top_k(p, k), f'top_k_filter(p, {k})')
 
 # %% ../nbs/07_textgen.ipynb #f373046d
-@exercise('textgen-2')
+@exercise('textgen-2', function='bits_per_char')
 def _check_bits(bits_per_char):
     "bits_per_char(probs, targets) = mean of -log2 probs[i, targets[i]]."
-    if not callable(bits_per_char): raise Hint("pass your function itself, bits_per_char, not its result")
     rng = np.random.default_rng(1)
     P = rng.dirichlet(np.ones(6), size=50); y = rng.integers(0, 6, 50)
     got = bits_per_char(P, y)

@@ -1,13 +1,17 @@
-"""Tests of seqcourse.gru: ScratchGRU against keras.layers.GRU in both forms, parameter counts, the deep
-from-scratch model against Keras stacks, the sentence arrays, sampling, and the save/load round trip in a
-fresh process."""
+"""Tests of seqcourse.gru: ScratchGRU against keras.layers.GRU in both forms, the deep from-scratch model against
+Keras stacks and against the scratch cells level by level, training both the same way, the sentence arrays, and the
+save/load round trip in a fresh process."""
+import keras
 import numpy as np
 import pytest
-import keras
 
-from seqcourse.gru import (ScratchGRU, rnn_param_count, keras_layer, DeepRNN, keras_deep_rnn, sentence_vocab,
-                           sentence_arrays, CharStepper, sample_sentences, predict_next, save_char_model,
-                           load_char_model, fresh_process_samples)
+from seqcourse.core import set_seed
+from seqcourse.gru import DeepRNN, MaskedScores, ScratchGRU, epoch_orders, fresh_process_samples, masked_scores, sentence_arrays, sentence_vocab
+from seqcourse.lstm import ScratchLSTM
+from seqcourse.models import load_model, many_to_many, param_count, save_model
+from seqcourse.rnn import keras_agreement
+from seqcourse.sampling import generate
+from seqcourse.training import EpochLog, OrderedBatches, fit
 
 SHAPES = [(1, 1, 1, 1), (1, 1, 3, 4), (2, 1, 5, 3), (1, 9, 2, 5), (5, 13, 4, 7)]
 
@@ -34,12 +38,27 @@ def test_scratch_gru_matches_keras(shape, reset_after):
     assert np.abs(our_last - last).max() < 1e-5
 
 
+@pytest.mark.parametrize('reset_after', [True, False])
+def test_keras_agreement_both_forms(reset_after):
+    assert keras_agreement(ScratchGRU, reset_after=reset_after) < 1e-5
+    assert keras_agreement(ScratchGRU, batch=1, time=1, features=1, units=1, seed=3, reset_after=reset_after) < 1e-5
+
+
+def test_scratch_gru_options_and_counts():
+    for ra in (True, False):
+        layer = _keras_gru(4, 3, ra, seed=0)
+        g = ScratchGRU.from_keras(layer)
+        assert g.reset_after is ra and g.bias.shape == ((2, 12) if ra else (12,))
+        assert g.count_params() == layer.count_params() == param_count('GRU', 3, 4, reset_after=ra)
+    assert ScratchGRU(np.zeros((2, 9)), np.zeros((3, 9))).bias.shape == (2, 9)   # no bias given: zeros, default form
+
+
 def test_scratch_gru_initial_state_and_gates():
     layer = _keras_gru(4, 3, True, seed=1)
     x = np.random.default_rng(1).normal(size=(2, 6, 3)).astype('float32')
     h0 = np.random.default_rng(2).uniform(-1, 1, size=(2, 4)).astype('float32')
     seq, _ = layer(x, initial_state=h0)
-    ours, _, gates = ScratchGRU.from_keras(layer)(x, h0=h0, return_gates=True)
+    ours, _, gates = ScratchGRU.from_keras(layer)(x, initial_state=h0, return_gates=True)
     assert np.abs(ours - np.asarray(seq)).max() < 1e-5
     assert set(gates) == {'z', 'r', 'candidate'} and gates['z'].shape == (2, 6, 4)
     assert (gates['z'] > 0).all() and (gates['z'] < 1).all()
@@ -48,7 +67,7 @@ def test_scratch_gru_initial_state_and_gates():
 def test_the_two_forms_differ():
     layer = _keras_gru(6, 3, True, seed=3)
     g = ScratchGRU.from_keras(layer)
-    other = ScratchGRU(g.W, g.U, g.b.sum(0), reset_after=False)
+    other = ScratchGRU(g.kernel, g.recurrent_kernel, g.bias.sum(0), reset_after=False)
     x = np.random.default_rng(3).normal(size=(2, 10, 3))
     assert np.abs(g(x)[0] - other(x)[0]).max() > 1e-3
 
@@ -59,46 +78,68 @@ def test_scratch_gru_errors():
     with pytest.raises(TypeError, match='GRU'):
         ScratchGRU.from_keras(keras.layers.LSTM(3))
     g = ScratchGRU.from_keras(_keras_gru(3, 4, True, seed=0))
-    with pytest.raises(ValueError, match=r'\(batch, time, 4\)'):
+    with pytest.raises(ValueError, match='features=4'):
         g(np.zeros((2, 5, 3)))
-    with pytest.raises(ValueError, match=r'\(batch, time, 4\)'):
+    with pytest.raises(ValueError, match='features=4'):
         g(np.zeros((5, 4)))
     with pytest.raises(ValueError, match='bias must have shape'):
         ScratchGRU(np.zeros((2, 9)), np.zeros((3, 9)), np.zeros(9), reset_after=True)
+    with pytest.raises(ValueError, match='reset_after'):
+        ScratchGRU(np.zeros((2, 9)), np.zeros((3, 9)), reset_after='yes')
 
 
-@pytest.mark.parametrize('cell,kw', [('SimpleRNN', {}), ('LSTM', {}), ('GRU', {'reset_after': True}),
-                                     ('GRU', {'reset_after': False})])
-@pytest.mark.parametrize('m,n', [(1, 1), (7, 3), (40, 16)])
-def test_param_count_formula(cell, kw, m, n):
-    layer = keras_layer(cell, n, **kw)
-    layer.build((None, None, m))
-    assert rnn_param_count(cell, m, n, **kw) == layer.count_params()
+def _stack(cell, n_in=6, widths=(5, 4), n_out=7, seed=2):
+    "A Keras stack of logits, in the form DeepRNN computes (the textbook GRU)."
+    set_seed(seed)
+    kw = {'reset_after': False} if cell == 'GRU' else {}
+    return many_to_many(n_in, cell=cell, units=list(widths), outputs=n_out, output_activation=None, **kw)
 
 
-def test_param_count_errors():
-    with pytest.raises(ValueError, match="'GRU'"):
-        rnn_param_count('transformer', 3, 4)
-    with pytest.raises(ValueError, match='n must be a positive integer'):
-        rnn_param_count('GRU', 3, 0)
-
-
-@pytest.mark.parametrize('unit_type', ['gru', 'lstm'])
-def test_deep_rnn_matches_keras_stack(unit_type):
-    km = keras_deep_rnn(6, [5, 4], 6, unit_type, reset_after=False, seed=2)
-    dm = DeepRNN(6, [5, 4], 6, unit_type).copy_from_keras(km)
+@pytest.mark.parametrize('cell', ['GRU', 'LSTM', 'gru', 'lstm'])
+def test_deep_rnn_matches_keras_stack(cell):
+    km = _stack(cell.upper())
+    dm = DeepRNN(6, [5, 4], 7, cell).copy_from_keras(km)
     x = np.random.default_rng(0).normal(size=(3, 7, 6)).astype('float32')
-    assert dm.count_params() == km.count_params()
+    assert dm.cell == cell.upper() and dm.count_params() == km.count_params()
     assert np.abs(np.asarray(km(x)) - dm(x).numpy()).max() < 1e-5
 
 
+@pytest.mark.parametrize('cell', ['GRU', 'LSTM'])
+def test_deep_rnn_agrees_with_scratch_cells(cell):
+    "Level by level, DeepRNN (the seed's per-gate notation) computes what the NumPy cells compute from Keras's layout."
+    km = _stack(cell, seed=5)
+    dm = DeepRNN(6, [5, 4], 7, cell).copy_from_keras(km)
+    x = np.random.default_rng(5).normal(size=(3, 9, 6)).astype('float32')
+    logits, levels = dm(x, return_levels=True)
+    h = x
+    for name, ours in zip(('rnn1', 'rnn2'), levels):
+        layer = km.get_layer(name)
+        scratch = ScratchGRU.from_keras(layer) if cell == 'GRU' else ScratchLSTM.from_keras(layer)
+        assert getattr(scratch, 'reset_after', False) is False
+        h = scratch(h)[0]
+        assert np.abs(ours.numpy() - h).max() < 1e-5
+    W, b = km.get_layer('output').get_weights()
+    assert np.abs(logits.numpy() - (h @ W + b)).max() < 1e-5
+
+
 def test_deep_rnn_errors():
-    with pytest.raises(ValueError, match="'gru' or 'lstm'"):
-        DeepRNN(3, [4], 3, unit_type='rnn')
+    with pytest.raises(ValueError, match="'GRU', 'LSTM'"):
+        DeepRNN(3, [4], 3, cell='SimpleRNN')
+    with pytest.raises(ValueError, match='cell must be one of'):
+        DeepRNN(3, [4], 3, cell='rnn')
     with pytest.raises(ValueError, match='widths'):
         DeepRNN(3, [4, 0], 3)
+    with pytest.raises(ValueError, match='widths'):
+        DeepRNN(3, [], 3)
+    with pytest.raises(ValueError, match='n_in'):
+        DeepRNN(True, [4], 3)
+    set_seed(0)
     with pytest.raises(ValueError, match='reset_after=False'):
-        DeepRNN(3, [4], 3).copy_from_keras(keras_deep_rnn(3, [4], 3, 'gru', reset_after=True))
+        DeepRNN(3, [4], 3).copy_from_keras(many_to_many(3, cell='GRU', units=[4], output_activation=None))
+    with pytest.raises(ValueError, match='LSTM'):
+        DeepRNN(3, [4], 3, 'GRU').copy_from_keras(many_to_many(3, cell='LSTM', units=[4], output_activation=None))
+    with pytest.raises(ValueError, match='recurrent layers'):
+        DeepRNN(3, [4, 4], 3).copy_from_keras(_stack('GRU', 3, [4], 3))
 
 
 SENTS = ['return the sum.', 'open a file.', 'close it now.']
@@ -117,44 +158,42 @@ def test_sentence_arrays():
         sentence_arrays(SENTS, v, length=5)
 
 
+def test_scratch_and_keras_train_alike_and_log_the_same_scores():
+    "Same weights, same OrderedBatches: `fit` on DeepRNN and Keras' model.fit give the same scored history."
+    sents = SENTS * 6 + ['sum it.', 'open the file now.']
+    v = sentence_vocab(sents)
+    train, val = sentence_arrays(sents, v), sentence_arrays(SENTS, v, length=len(max(sents, key=len)) + 1)
+    orders = epoch_orders(len(sents), 2, seed=1)
+    km = _stack('GRU', len(v), [6], len(v), seed=1)
+    dm = DeepRNN(len(v), [6], len(v), 'gru').copy_from_keras(km)
+    scores = MaskedScores(train, val, n_train=8)
+    h_dm = fit(dm, OrderedBatches(train, 8, orders), optimizer=keras.optimizers.Adam(1e-2),
+               callbacks=[EpochLog(), scores]).history
+    km.compile(optimizer=keras.optimizers.Adam(1e-2), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    b = OrderedBatches(train, 8, orders)
+    h_km = km.fit(b, epochs=b.epochs, steps_per_epoch=b.steps_per_epoch, shuffle=False,
+                  callbacks=[EpochLog(), MaskedScores(train, val, n_train=8)], verbose=0).history
+    assert set(h_dm) == set(h_km) >= {'loss', 'acc', 'val_loss', 'val_acc', 'seconds'}
+    for k in ('loss', 'acc', 'val_loss', 'val_acc'):
+        assert len(h_dm[k]) == 2 and np.allclose(h_dm[k], h_km[k], atol=1e-4), k
+    X, Y, M = (a[:8] for a in train)
+    assert np.isclose(h_dm['loss'][-1], masked_scores(dm(X).numpy(), Y, M)[0], atol=1e-6)
+
+
 @pytest.fixture(scope='module')
 def tiny_model():
     v = sentence_vocab(SENTS)
-    return keras_deep_rnn(len(v), [8, 8], len(v), 'gru', reset_after=True, seed=0), v
-
-
-def test_stepper_matches_whole_sequence(tiny_model):
-    model, v = tiny_model
-    X, _, _ = sentence_arrays(SENTS, v)
-    st = CharStepper(model); st.reset(len(X))
-    steps = np.stack([st.step(X[:, t]) for t in range(X.shape[1])], 1)
-    z = np.asarray(model(X), np.float64)
-    whole = np.exp(z - z.max(-1, keepdims=True)); whole /= whole.sum(-1, keepdims=True)
-    assert np.abs(steps - whole).max() < 1e-5
-
-
-def test_sampling_is_seeded_and_threshold_near_zero_is_greedy(tiny_model):
-    model, v = tiny_model
-    a = sample_sentences(model, v, 4, np.random.default_rng(5), 0.9, max_chars=30)
-    b = sample_sentences(model, v, 4, np.random.default_rng(5), 0.9, max_chars=30)
-    assert a == b and all(set(s) <= set(v.symbols) for s in a)
-    g1 = sample_sentences(model, v, 2, np.random.default_rng(1), 1e-9, beginning='re', max_chars=20)
-    g2 = sample_sentences(model, v, 2, np.random.default_rng(2), 1e-9, beginning='re', max_chars=20)
-    assert g1 == g2 and g1[0] == g1[1] and g1[0].startswith('re')   # only the top character is ever kept
-    assert isinstance(predict_next(model, v, 'open', np.random.default_rng(0), max_chars=10), str)
-    with pytest.raises(ValueError):
-        sample_sentences(model, v, 1, np.random.default_rng(0), threshold=1.5)
-    with pytest.raises(ValueError, match="'Z'"):
-        predict_next(model, v, 'Zebra', np.random.default_rng(0))
+    set_seed(0)
+    return many_to_many(len(v), cell='GRU', units=[8, 8], output_activation=None), v
 
 
 def test_save_load_round_trip_in_fresh_process(tiny_model, tmp_path):
     model, v = tiny_model
-    path = save_char_model(model, v, tmp_path/'models'/'tiny.keras')
-    here = sample_sentences(model, v, 3, np.random.default_rng(11), 0.9, 'o', max_chars=120)
-    loaded, v2 = load_char_model(path)
+    path = save_model(model, tmp_path/'models'/'tiny.keras', v)
+    sample = lambda m, voc: ['o' + s for s in generate(m, voc, ['\no'] * 3, 120, top_p=0.9,
+                                                        rng=np.random.default_rng(11), stop='\n')]
+    here = sample(model, v)
+    loaded, v2 = load_model(path)
     assert v2.symbols == v.symbols
-    assert sample_sentences(loaded, v2, 3, np.random.default_rng(11), 0.9, 'o', max_chars=120) == here
+    assert sample(loaded, v2) == here
     assert fresh_process_samples(path, 3, 11, 0.9, 'o') == here
-    with pytest.raises(ValueError, match='.keras'):
-        save_char_model(model, v, tmp_path/'tiny.h5')

@@ -10,12 +10,12 @@ __all__ = ['DIGIT_CHARS', 'query_width', 'answer_width', 'CharacterTable', 'samp
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import keras
+import numpy as np
 
-from .core import check_int, check_fraction
-from .data import Vocab, UnknownSymbolError, one_hot
-from .exercises import exercise, Hint, expect_array
+from .core import check_fraction, check_int
+from .data import UnknownSymbolError, Vocab, one_hot
+from .exercises import Hint, exercise, expect_array
 from .models import cell_name, encoder_decoder
 from .training import EpochLog, StopWhenHeld, TimeBudget
 

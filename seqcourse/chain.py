@@ -12,10 +12,10 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from .core import check_int, check_fraction
-from .data import Vocab, UnknownSymbolError, one_hot, load_text
-from .exercises import exercise, Hint, expect_array
-from .models import many_to_one, many_to_many
+from .core import check_fraction, check_int
+from .data import Vocab, load_text, one_hot
+from .exercises import Hint, exercise
+from .models import many_to_many, many_to_one
 
 # %% ../nbs/01_chain.ipynb #3ecbbde3
 def _weights(spec:str # 'word:weight word:weight ...'
@@ -502,13 +502,13 @@ def _check_word2_ceiling(answer):
     "chain-3: the best accuracy of a predictor that sees only word 2, on the whole dataset."
     w, _ = load_lovehate()
     best = defaultdict(Counter)
-    for a, b, c in w: best[b][c] += 1
+    for _, b, c in w: best[b][c] += 1
     want = sum(max(c.values()) for c in best.values()) / len(w)
     both = defaultdict(Counter)
     for a, b, c in w: both[(a, b)][c] += 1
     want_both = sum(max(c.values()) for c in both.values()) / len(w)
     try: got = float(answer)
-    except (TypeError, ValueError): raise Hint(f"answer should be a number (a share between 0 and 1), got {type(answer).__name__}")
+    except (TypeError, ValueError): raise Hint(f"answer should be a number (a share between 0 and 1), got {type(answer).__name__}") from None
     if abs(got - want_both) < 1e-9: raise Hint("that is the ceiling for (word 1, word 2); group by word 2 alone")
     if got > 1: raise Hint("answer should be a share between 0 and 1, not a count or a percentage")
     if abs(got - want) > 1e-9: raise Hint(f"{got:.4f} is not right: group the rows by word 2, take the count of the most frequent word 3 in each group, sum and divide by {len(w)}")

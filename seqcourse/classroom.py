@@ -6,12 +6,20 @@ __all__ = ['STUB_MARK', 'STATUSES', 'stub_lines', 'strip_solutions', 'strip_answ
            'grade']
 
 # %% ../nbs/97_classroom.ipynb #8eb34ce1
-import ast, copy, csv, importlib, json, os, re, textwrap, time
-from dataclasses import dataclass, asdict
+import ast
+import copy
+import csv
+import importlib
+import json
+import os
+import re
+import textwrap
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .exercises import chapter_exercises
-from .runner import say, find_root, resolve_chapters, chapter_name, toc_chapters
+from .runner import chapter_name, find_root, resolve_chapters, say, toc_chapters
 
 # %% ../nbs/97_classroom.ipynb #de533d99
 _BEGIN = re.compile(r'^(\s*)###\s*BEGIN SOLUTION\s*$')

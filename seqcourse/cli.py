@@ -4,9 +4,10 @@
 __all__ = ['main']
 
 # %% ../nbs/98_cli.ipynb #33d09551
-import argparse, sys
+import argparse
+import sys
 
-from .runner import find_root, list_chapters, resolve_chapters, run_chapters, build_book
+from .runner import build_book, find_root, list_chapters, resolve_chapters, run_chapters
 
 # %% ../nbs/98_cli.ipynb #bfbf511c
 def _parser() -> argparse.ArgumentParser:

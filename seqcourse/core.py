@@ -5,7 +5,10 @@ __all__ = ['build_dir', 'check_int', 'check_number', 'check_fraction', 'check_pr
            'set_seed', 'save_results', 'load_results', 'cached_json', 'Stopwatch', 'in_colab']
 
 # %% ../nbs/90_core.ipynb #ed6ab439
-import json, os, platform, random, time
+import json
+import os
+import platform
+import time
 from pathlib import Path
 
 import numpy as np

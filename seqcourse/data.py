@@ -6,7 +6,11 @@ __all__ = ['STDLIB_MODULES', 'NIETZSCHE_URL', 'NIETZSCHE_CHARS', 'tokenize', 'Un
            'docstring_sentences', 'stdlib_docstrings', 'corpus_info', 'load_nietzsche', 'load_corpus']
 
 # %% ../nbs/00_data.ipynb #1bf739a0
-import ast, hashlib, re, sys, sysconfig
+import ast
+import hashlib
+import re
+import sys
+import sysconfig
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -227,9 +231,11 @@ def docstring_sentences(max_chars:int=60, # longest sentence kept (characters, f
                         modules=STDLIB_MODULES, # standard-library modules to read
                        ) -> list:
     "First docstring lines of standard-library modules, classes and functions that read as one sentence."
-    import importlib, inspect, warnings
+    import importlib
+    import inspect
+    import warnings
     check_int('max_chars', max_chars, min=16)
-    pattern = re.compile(r"[A-Z][a-z][A-Za-z0-9 ,'()\-]{13,%d}\." % (max_chars - 3))
+    pattern = re.compile(r"[A-Z][a-z][A-Za-z0-9 ,'()\-]{13," + str(max_chars - 3) + r"}\.")
     out = set()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -309,7 +315,7 @@ def load_corpus(name:str='stdlib', # 'stdlib', 'nietzsche' (downloads), or a bun
     return text if max_chars is None else text[:max_chars]
 
 # %% ../nbs/00_data.ipynb #5c0aea39
-from .exercises import exercise, Hint, expect_array
+from .exercises import Hint, exercise, expect_array
 
 _EX_SENTENCE = 'the cat sat.'
 

@@ -4,7 +4,11 @@
 __all__ = ['Hint', 'exercise', 'chapter_exercises', 'check', 'expect_array']
 
 # %% ../nbs/93_exercises.ipynb #5ec8c81e
-import importlib, json, os, re
+import importlib
+import json
+import os
+import re
+
 import numpy as np
 
 # %% ../nbs/93_exercises.ipynb #22504c11
@@ -90,7 +94,7 @@ def expect_array(answer, # the student's array (anything np.asarray accepts)
     "Raise `Hint` saying what is wrong with an array answer: type, shape, transpose, NaNs or which entries differ."
     if answer is None: raise Hint(f"{name} is None: did you forget to return a value?")
     try: a = np.asarray(answer, dtype=float)
-    except (TypeError, ValueError): raise Hint(f"{name} should be an array of numbers, got {type(answer).__name__}")
+    except (TypeError, ValueError): raise Hint(f"{name} should be an array of numbers, got {type(answer).__name__}") from None
     e = np.asarray(expected, dtype=float)
     if a.shape != e.shape:
         if a.T.shape == e.shape and np.allclose(a.T, e, atol=atol, rtol=rtol):

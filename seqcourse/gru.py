@@ -5,7 +5,10 @@ __all__ = ['ScratchGRU', 'sentence_vocab', 'sentence_arrays', 'gate_block', 'Dee
            'MaskedScores', 'fresh_process_samples']
 
 # %% ../nbs/04_gru.ipynb #d6c799a5
-import json, os, subprocess, sys
+import json
+import os
+import subprocess
+import sys
 
 import keras
 import numpy as np
@@ -275,7 +278,6 @@ def fresh_process_samples(path, # a .keras file written by `seqcourse.models.sav
 # %% ../nbs/04_gru.ipynb #dc891a0e
 from .exercises import Hint, exercise, expect_array
 from .models import param_count
-
 
 def _seed_weights_from_keras(W, U, b):
     "Keras GRU weights (reset_after=False) in the seed's per-gate form on [a; x]; Gamma_u = 1 - z."

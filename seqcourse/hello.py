@@ -8,16 +8,19 @@ __all__ = ['ENCODINGS', 'PAPER_TABLE1', 'PAPER_LETTERS', 'PAPER_FIRST_100', 'PAP
            'train_pack', 'setup_worker', 'run_trials']
 
 # %% ../nbs/05_hello.ipynb #8a6be928
-import os, re, time, zlib
+import os
+import re
+import time
+import zlib
 from collections import defaultdict
 
-import numpy as np
 import keras
+import numpy as np
 from keras import ops
 
 from .chain import NGramModel
-from .core import check_int, check_choice, set_seed
-from .data import Vocab, windows, scale_codes, one_hot, load_text
+from .core import check_choice, check_int, set_seed
+from .data import Vocab, load_text, one_hot, scale_codes, windows
 from .models import CELLS, GATE_BLOCKS, many_to_one
 from .sampling import generate
 
@@ -292,7 +295,7 @@ class PackedRun:
     def predict_codes(self, win):
         "Probabilities (M, S, V) for windows of codes (M, S, L), M = every network of the pack, in group order."
         xs, start = [], 0
-        for (cell, units, enc), ts in self.groups.items():
+        for (_, _, enc), ts in self.groups.items():
             w = win[start:start + len(ts)]; start += len(ts)
             xs.append(np.swapaxes(encode_windows(w, len(self.vocab), enc), 0, 1))
         outs = self.eval_model.predict_on_batch(xs)
@@ -419,7 +422,7 @@ def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, 
         from concurrent.futures import ProcessPoolExecutor, as_completed
         target, setup = train_pack, setup_worker
         if target.__module__ == '__main__':   # defined in a notebook: a new process can only import the package's copy
-            from seqcourse.hello import train_pack as target, setup_worker as setup
+            from seqcourse.hello import setup_worker as setup, train_pack as target
         cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
         threads = max(1, cores // workers)
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'), initializer=setup, initargs=(threads,)) as pool:
@@ -436,7 +439,7 @@ def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, 
     return records, {k: done[k][1] for k in keys}
 
 # %% ../nbs/05_hello.ipynb #4a347bf2
-from .exercises import exercise, Hint, expect_array
+from .exercises import Hint, exercise, expect_array
 
 @exercise('hello-1')
 def _check_seed_tensor(answer):

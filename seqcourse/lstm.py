@@ -126,7 +126,6 @@ def set_forget_bias(model, # a Keras model with at least one LSTM layer
 # %% ../nbs/03_lstm.ipynb #f092d0bd
 from .exercises import Hint, exercise, expect_array
 
-
 def exercise_lstm(seed:int=7 # seed of the weights and inputs
                  ) -> dict:
     "A small LSTM (3 features, 4 units) and one step's inputs, for the exercises: kernel, recurrent_kernel, bias, x, h, c."

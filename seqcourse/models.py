@@ -5,12 +5,12 @@ __all__ = ['CELLS', 'GATE_BLOCKS', 'INPUTS', 'FORMAT', 'cell_name', 'recurrent_l
            'many_to_many', 'encoder_decoder', 'save_model', 'load_model']
 
 # %% ../nbs/95_models.ipynb #b551d80a
-import hashlib, json, os
+import hashlib
+import json
+import os
 from pathlib import Path
 
-import numpy as np
-
-from .core import check_int, check_choice
+from .core import check_choice, check_int
 
 # %% ../nbs/95_models.ipynb #4e600864
 CELLS = ('SimpleRNN', 'LSTM', 'GRU')
@@ -156,6 +156,7 @@ def load_model(path, # a .keras file written by `save_model`
               ) -> tuple:
     "Load `(model, vocab)` saved by `save_model`, uncompiled (compile it to train on); the settings saved with it are in `model.meta`."
     import keras
+
     from seqcourse.data import Vocab
     path = Path(path)
     if path.suffix != '.keras': raise ValueError(f"expected a .keras file written by save_model, got {path.name!r}")

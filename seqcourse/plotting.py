@@ -5,8 +5,7 @@ __all__ = ['MODEL_COLORS', 'model_color', 'style_axes', 'save_figure']
 
 # %% ../nbs/91_plotting.ipynb #b2b55a7f
 from pathlib import Path
-import matplotlib
-import matplotlib.pyplot as plt
+
 from .core import build_dir
 
 # %% ../nbs/91_plotting.ipynb #ebac4967

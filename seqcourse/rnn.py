@@ -6,12 +6,12 @@ __all__ = ['ScratchCell', 'ScratchRNN', 'keras_agreement', 'bptt', 'rnn_loss_and
            'memory_model', 'memory_settings', 'memory_curve']
 
 # %% ../nbs/02_rnn.ipynb #0efcac49
-import numpy as np
 import keras
+import numpy as np
 
-from .core import check_int, check_number, check_choice, softmax, set_seed, cached_json
 from . import models
-from .models import many_to_one, cell_name
+from .core import cached_json, check_choice, check_int, check_number, set_seed, softmax
+from .models import cell_name, many_to_one
 
 # %% ../nbs/02_rnn.ipynb #fbef5313
 class ScratchCell:
@@ -437,7 +437,7 @@ def memory_curve(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
     return out
 
 # %% ../nbs/02_rnn.ipynb #9ed56ccb
-from .exercises import exercise, Hint, expect_array
+from .exercises import Hint, exercise, expect_array
 
 @exercise('rnn-1', function='rnn_step(x_t, h_prev, W_xh, W_hh, b)')
 def _check_rnn_step(answer):
@@ -468,7 +468,7 @@ def _check_param_count(answer):
              rnn + dense: "the Embedding has trainable weights too: one 8-vector per letter",
              total - 8 * 64 + 26 * 64: "the SimpleRNN's input is the 8-dimensional embedding, not the 26 letters"}
     if answer in slips: raise Hint(slips[answer])
-    raise Hint(f"not quite: count the Embedding, the SimpleRNN (W_xh, W_hh, b) and the Dense layer separately")
+    raise Hint("not quite: count the Embedding, the SimpleRNN (W_xh, W_hh, b) and the Dense layer separately")
 
 @exercise('rnn-3', function='state_jacobian(rnn, x)')
 def _check_jacobian(answer):
@@ -477,7 +477,7 @@ def _check_jacobian(answer):
     for T, m, n in ((1, 2, 3), (4, 3, 4), (9, 2, 5)):
         rnn = ScratchRNN(r.normal(size=(m, n)), r.normal(size=(n, n)) * 0.7, r.normal(size=n) * 0.1)
         x = r.normal(size=(T, m))
-        def last(h0): return rnn(x[None], h0[None])[1][0]
+        def last(h0, rnn=rnn, x=x): return rnn(x[None], h0[None])[1][0]
         h0, eps = np.zeros(n), 1e-6
         want = np.stack([(last(h0 + eps * e) - last(h0 - eps * e)) / (2 * eps) for e in np.eye(n)], axis=1)  # J[i, j] = d h_T[i] / d h_0[j]
         got = answer(rnn, x)

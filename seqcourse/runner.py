@@ -6,8 +6,14 @@ __all__ = ['DIRECTIVE_TAGS', 'find_root', 'chapter_name', 'list_chapters', 'reso
            'toc_chapters', 'stage_book', 'build_book']
 
 # %% ../nbs/92_runner.ipynb #cf33d34d
-import json, os, re, shutil, subprocess, sys, time
-from dataclasses import dataclass, asdict
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 # %% ../nbs/92_runner.ipynb #7e4d70d2
@@ -73,7 +79,8 @@ def run_chapter(path, # the chapter's notebook
                 timeout:int=None, # seconds a single cell may take; no limit when None
                ) -> ChapterRun:
     "Execute one chapter with papermill into the build folder and report how it went."
-    try: import papermill as pm
+    try:
+        import papermill as pm
     except ImportError:
         raise ImportError("running chapters needs papermill: pip install 'seqcourse[dev]'") from None
     path, build = Path(path).resolve(), Path(build).resolve()

@@ -162,7 +162,8 @@ class Stepper:
     "Run a Keras stack (Embedding?, recurrent layers, Dense) one time step at a time, carrying the states."
     def __init__(self, model # a Keras model: optional Embedding, recurrent layers, then Dense layers
                 ):
-        import keras, tensorflow as tf
+        import keras
+        import tensorflow as tf
         self.layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
         if not any(isinstance(l, keras.layers.RNN) for l in self.layers):
             raise ValueError(f"model {model.name!r} has no recurrent layer to carry a state through; "

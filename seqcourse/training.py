@@ -6,10 +6,10 @@ __all__ = ['OrderedBatches', 'EpochLog', 'StopWhenHeld', 'TimeBudget', 'sparse_c
 # %% ../nbs/96_training.ipynb #df197845
 import time
 
-import numpy as np
 import keras
+import numpy as np
 
-from .core import check_int, check_number, check_choice
+from .core import check_choice, check_int, check_number
 
 # %% ../nbs/96_training.ipynb #ecaf297c
 class OrderedBatches(keras.utils.PyDataset):

@@ -6,6 +6,9 @@ __all__ = ['DIGIT_CHARS', 'query_width', 'answer_width', 'CharacterTable', 'samp
            'model_digits', 'reads_reversed', 'guess_rows', 'show_guesses', 'train', 'solve', 'count_carries',
            'accuracy_by']
 
+# %% ../nbs/06_addition.ipynb #bf8ca562
+__doc__ = "Learning to add: addition problems as strings, the encoder-decoder, its training recipe and its errors."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/06_addition.ipynb #b31fbce2
 import re
 from dataclasses import dataclass

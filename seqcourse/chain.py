@@ -6,6 +6,9 @@ __all__ = ['LOVEHATE_FIRST', 'LOVEHATE_SECOND', 'LOVEHATE_THIRD_BY_PAIR', 'LOVEH
            'dense_step_model', 'build_model1', 'build_model2', 'hidden_model', 'hidden_activations', 'top_k',
            'chain_predict', 'build_chain', 'build_recurrent_chain', 'build_word_rnn', 'rnn_predict']
 
+# %% ../nbs/01_chain.ipynb #c5512169
+__doc__ = "From two networks to a recurrence: the love/hate 3-grams, the manual chain, the n-gram model and word RNNs."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/01_chain.ipynb #3df6f367
 import math
 from collections import Counter, defaultdict

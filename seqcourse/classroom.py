@@ -5,6 +5,9 @@ __all__ = ['STUB_MARK', 'STATUSES', 'stub_lines', 'strip_solutions', 'strip_answ
            'student_notebook', 'instructor_notebook', 'assign', 'Grade', 'grade_notebook', 'format_grades', 'write_csv',
            'grade']
 
+# %% ../nbs/97_classroom.ipynb #2f00e7cd
+__doc__ = "Assigning and grading the exercises: student and instructor versions, graded notebooks, grade tables."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/97_classroom.ipynb #8eb34ce1
 import ast
 import copy

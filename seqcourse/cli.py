@@ -3,6 +3,9 @@
 # %% auto #0
 __all__ = ['main']
 
+# %% ../nbs/98_cli.ipynb #3f2f66f8
+__doc__ = "The `seqcourse` command line: list, run, book, assign and grade."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/98_cli.ipynb #33d09551
 import argparse
 import sys

@@ -5,6 +5,9 @@ __all__ = ['STDLIB_MODULES', 'NIETZSCHE_URL', 'NIETZSCHE_CHARS', 'tokenize', 'Un
            'scale_codes', 'windows', 'shifted_windows', 'list_datasets', 'dataset_path', 'load_text', 'data_card',
            'docstring_sentences', 'stdlib_docstrings', 'corpus_info', 'load_nietzsche', 'load_corpus']
 
+# %% ../nbs/00_data.ipynb #e1ef8f11
+__doc__ = "From text to tensors: vocabularies, one-hot and scaled codes, windows, the bundled datasets and the corpora."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/00_data.ipynb #1bf739a0
 import ast
 import hashlib
@@ -17,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .core import check_int
+from .core import check_int, is_int
 
 # %% ../nbs/00_data.ipynb #e36a3637
 def tokenize(text:str, # the text to cut into symbols
@@ -361,7 +364,7 @@ def _check_count_windows(answer):
     for n, length, step in _COUNT_CASES:
         expected, got = len(windows(np.arange(n), length, step)[0]), answer(n, length, step)
         case = f"for n={n}, length={length}, step={step}"
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+        if not is_int(got):
             raise Hint(f"{case}: return a whole number (an int), got {got!r}")
         if got == expected: continue
         if step > 1 and got == len(windows(np.arange(n), length, 1)[0]):

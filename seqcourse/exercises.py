@@ -3,6 +3,9 @@
 # %% auto #0
 __all__ = ['Hint', 'exercise', 'chapter_exercises', 'check', 'expect_array']
 
+# %% ../nbs/93_exercises.ipynb #cdce47f3
+__doc__ = "Exercises for students: checkers registered by the chapters, `check` with hints."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/93_exercises.ipynb #5ec8c81e
 import importlib
 import json

@@ -4,6 +4,9 @@
 __all__ = ['ScratchGRU', 'sentence_vocab', 'sentence_arrays', 'gate_block', 'DeepRNN', 'masked_scores', 'epoch_orders',
            'MaskedScores', 'fresh_process_samples']
 
+# %% ../nbs/04_gru.ipynb #e483ae6e
+__doc__ = "The GRU and deeper RNNs: ScratchGRU in both Keras forms and the deep RNN trained by hand."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/04_gru.ipynb #d6c799a5
 import json
 import os
@@ -13,7 +16,7 @@ import sys
 import keras
 import numpy as np
 
-from .core import check_choice, check_int, sigmoid
+from .core import check_choice, check_int, is_int, sigmoid
 from .models import cell_name
 from .rnn import ScratchCell
 from .sampling import check_top_p
@@ -92,7 +95,7 @@ def gate_block(kernel, # Keras's fused input weights, shape (m, blocks*n)
 
 class DeepRNN:
     "A stack of GRU or LSTM levels and an output layer of logits, every weight a tf.Variable (seed 004's notation)."
-    GATES = {'GRU': ('wr', 'wu', 'wa'), 'LSTM': ('wu', 'wf', 'wo', 'wc')}
+    GATE_WEIGHTS = {'GRU': ('wr', 'wu', 'wa'), 'LSTM': ('wu', 'wf', 'wo', 'wc')}
 
     def __init__(self,
                  n_in:int, # input features (the vocabulary size for one-hot characters)
@@ -102,8 +105,8 @@ class DeepRNN:
                  seed:int=0, # seed of this model's own generator of initial weights (the global seed is left alone)
                 ):
         import tensorflow as tf
-        self.cell = check_choice('cell', cell_name(cell), tuple(self.GATES))
-        ws = [widths] if isinstance(widths, (int, np.integer)) else list(widths)
+        self.cell = check_choice('cell', cell_name(cell), tuple(self.GATE_WEIGHTS))
+        ws = [widths] if is_int(widths) else list(widths)
         if not ws: raise ValueError("widths must be a positive integer or a non-empty list of them (one per level), got []")
         self.widths = [check_int('widths (units of each level)', w) for w in ws]
         self.n_in, self.n_out = check_int('n_in', n_in), check_int('n_out', n_out)
@@ -114,8 +117,8 @@ class DeepRNN:
         self.levels = []
         prev = self.n_in
         for n in self.widths:
-            lev = {g: glorot((n + prev, n)) for g in self.GATES[self.cell]}
-            for g in self.GATES[self.cell]:
+            lev = {g: glorot((n + prev, n)) for g in self.GATE_WEIGHTS[self.cell]}
+            for g in self.GATE_WEIGHTS[self.cell]:
                 b0 = 1.0 if g == 'wf' else 0.0          # forget gate starts open, as in Keras
                 lev['b' + g[1]] = tf.Variable(np.full((n,), b0, 'float32'))
             self.levels.append(lev)
@@ -140,7 +143,7 @@ class DeepRNN:
         B, T = tf.shape(x)[0], tf.shape(x)[1]
         a = tf.zeros((B, n)); c = tf.zeros((B, n))
         # input halves of the products, for all steps at once: rows n: of each W multiply x_t
-        xin = {g: tf.einsum('btm,mn->btn', x, lev[g][n:]) + lev['b' + g[1]] for g in self.GATES[self.cell]}
+        xin = {g: tf.einsum('btm,mn->btn', x, lev[g][n:]) + lev['b' + g[1]] for g in self.GATE_WEIGHTS[self.cell]}
         states = tf.TensorArray(tf.float32, size=T)
         for t in tf.range(T):        # inside tf.function this becomes one graph loop (tf.while_loop)
             if self.cell == 'GRU':
@@ -312,7 +315,7 @@ def _check_deep_params(answer):
     "gru-2: the number of weights of many_to_many(30, cell='GRU', units=[64, 32], output_activation=None)."
     m, (n1, n2), k = 30, (64, 32), 30
     expected = param_count('GRU', m, n1) + param_count('GRU', n1, n2) + n2 * k + k
-    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+    if not is_int(answer):
         raise Hint(f"answer should be a whole number, got {answer!r}")
     if answer == expected: return
     if answer == expected - n2 * k - k: raise Hint("you counted the two GRU levels but not the Dense output layer (weights and biases)")
@@ -330,7 +333,7 @@ def _check_memory_steps(answer):
         while (1 - g) ** t > share: t += 1
         got = answer(g, share)
         case = f"for g={g}, share={share}"
-        if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+        if not is_int(got):
             raise Hint(f"{case}: return a whole number of steps, got {got!r}")
         if got == t: continue
         if got == int(np.ceil(np.log(share) / np.log(g))): raise Hint(f"{case}: after each step the old state keeps 1 - g of itself, not g")

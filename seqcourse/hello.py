@@ -7,6 +7,9 @@ __all__ = ['ENCODINGS', 'PAPER_TABLE1', 'PAPER_LETTERS', 'PAPER_FIRST_100', 'PAP
            'PackedRNN', 'set_network_weights', 'summed_crossentropy', 'config_seed', 'PackedRun', 'TrainedPack',
            'train_pack', 'setup_worker', 'run_trials']
 
+# %% ../nbs/05_hello.ipynb #d141b5ae
+__doc__ = "The 'hello world' case study: the study's data, networks packed to train together, its metric and its baselines."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/05_hello.ipynb #8a6be928
 import os
 import re

@@ -4,6 +4,9 @@
 __all__ = ['LSTM_GATES', 'ScratchLSTM', 'split_gates', 'phrase_vocab', 'phrase_windows', 'gate_traces', 'plot_gate_heatmaps',
            'set_forget_bias', 'exercise_lstm']
 
+# %% ../nbs/03_lstm.ipynb #a5133615
+__doc__ = "LSTM gates: ScratchLSTM in Keras' fused layout, gate traces, the phrase lab and the forget-gate bias."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/03_lstm.ipynb #89b28f51
 import keras
 import numpy as np

@@ -4,6 +4,9 @@
 __all__ = ['CELLS', 'GATE_BLOCKS', 'INPUTS', 'FORMAT', 'cell_name', 'recurrent_layer', 'param_count', 'many_to_one',
            'many_to_many', 'encoder_decoder', 'save_model', 'load_model']
 
+# %% ../nbs/95_models.ipynb #558e0cc4
+__doc__ = "Models: recurrent layers by name, weight counts, one builder per task shape, one model file format."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/95_models.ipynb #b551d80a
 import hashlib
 import json

@@ -3,6 +3,9 @@
 # %% auto #0
 __all__ = ['MODEL_COLORS', 'model_color', 'style_axes', 'save_figure']
 
+# %% ../nbs/91_plotting.ipynb #2411d2d7
+__doc__ = "The course's look: one colour per model, labelled axes, figures saved beside the results."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/91_plotting.ipynb #b2b55a7f
 from pathlib import Path
 

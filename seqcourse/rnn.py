@@ -5,12 +5,15 @@ __all__ = ['ScratchCell', 'ScratchRNN', 'keras_agreement', 'bptt', 'rnn_loss_and
            'scaled_recurrent', 'gradient_norms', 'clip_by_global_norm', 'alphabet_model', 'next_symbol', 'memory_task',
            'memory_model', 'memory_settings', 'memory_curve']
 
+# %% ../nbs/02_rnn.ipynb #e8b8aa82
+__doc__ = "The simple RNN: the scratch-cell base, ScratchRNN, BPTT, vanishing gradients, alphabet models and the memory task."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/02_rnn.ipynb #0efcac49
 import keras
 import numpy as np
 
 from . import models
-from .core import cached_json, check_choice, check_int, check_number, set_seed, softmax
+from .core import cached_json, check_choice, check_int, check_number, is_int, set_seed, softmax
 from .models import cell_name, many_to_one
 
 # %% ../nbs/02_rnn.ipynb #fbef5313
@@ -459,7 +462,7 @@ def _check_rnn_step(answer):
 @exercise('rnn-2')
 def _check_param_count(answer):
     "rnn-2: the number of trainable parameters of the many-to-one alphabet model."
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)): raise Hint(f"the answer is a whole number, got {answer!r}")
+    if not is_int(answer): raise Hint(f"the answer is a whole number, got {answer!r}")
     emb, rnn, dense = 26 * 8, 8 * 64 + 64 * 64 + 64, 64 * 26 + 26
     total = emb + rnn + dense
     if answer == total: return

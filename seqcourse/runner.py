@@ -5,6 +5,9 @@ __all__ = ['DIRECTIVE_TAGS', 'find_root', 'chapter_name', 'list_chapters', 'reso
            'format_runs', 'run_chapters', 'cell_directives', 'book_tags', 'to_book_notebook', 'toc_entries',
            'toc_chapters', 'stage_book', 'build_book']
 
+# %% ../nbs/92_runner.ipynb #0688728a
+__doc__ = "Executing chapters with papermill and building the book with Jupyter Book."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/92_runner.ipynb #cf33d34d
 import json
 import os

@@ -5,6 +5,9 @@ __all__ = ['check_rng', 'greedy', 'draw', 'check_temperature', 'apply_temperatur
            'top_p_mask', 'top_p_filter', 'sample_top_p', 'sample_next', 'Stepper', 'softmax_rows', 'generate',
            'sample_quality']
 
+# %% ../nbs/94_sampling.ipynb #2de125cf
+__doc__ = "Sampling and generation: greedy, temperature and top-p choices, one generation loop, sample quality."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/94_sampling.ipynb #7c299dbc
 import numpy as np
 

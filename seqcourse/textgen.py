@@ -3,6 +3,9 @@
 # %% auto #0
 __all__ = ['MODEL_KINDS', 'split_text', 'text_sequences', 'uniform_bits', 'nats_to_bits', 'per_position_bits']
 
+# %% ../nbs/07_textgen.ipynb #6a473b30
+__doc__ = "Character-level text generation: text splits and language models measured in bits per character."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/07_textgen.ipynb #ff66a7d7
 import math
 

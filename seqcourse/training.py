@@ -3,6 +3,9 @@
 # %% auto #0
 __all__ = ['OrderedBatches', 'EpochLog', 'StopWhenHeld', 'TimeBudget', 'sparse_crossentropy_from_logits', 'fit']
 
+# %% ../nbs/96_training.ipynb #b1c2888f
+__doc__ = "Training: batches in a given order, one fit for scratch models, the callbacks chapters share."  # the module's docstring (nbdev puts __all__ first)
+
 # %% ../nbs/96_training.ipynb #df197845
 import time
 

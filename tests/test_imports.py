@@ -177,3 +177,12 @@ def test_no_module_imports_a_private_name_from_another():
     bad = private_imports()
     assert not bad, 'private names used across modules (make them public, or keep them in one module):\n' + '\n'.join(bad)
 
+
+
+def test_every_module_has_a_one_line_docstring():
+    "Each notebook gives its module a docstring (a hidden exported `__doc__` cell: nbdev puts `__all__` first)."
+    import importlib
+    for path in sorted((ROOT/'seqcourse').glob('*.py')):
+        if path.stem in ('__init__', '_modidx'): continue
+        mod = importlib.import_module(f'seqcourse.{path.stem}')
+        assert mod.__doc__ and '\n' not in mod.__doc__.strip(), f'seqcourse/{path.name} has no one-line docstring'

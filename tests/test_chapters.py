@@ -49,6 +49,7 @@ def test_book_builds_with_every_page(book):
 def test_chapters_write_results(book):
     build, _, runs = book
     for chapter in CHAPTERS:
-        if chapter in ('core', 'plotting', 'runner', 'exercises', 'sampling', 'classroom', 'cli'): continue
+        nb_text = next((ROOT/'nbs').glob(f'*_{chapter}.ipynb')).read_text()
+        if f"save_results('{chapter}'" not in nb_text: continue   # reference pages measure nothing
         doc = json.loads((build/'results'/f'{chapter}.json').read_text())
         assert doc['quick'] is True and doc['results'], chapter

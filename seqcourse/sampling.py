@@ -2,8 +2,7 @@
 
 # %% auto #0
 __all__ = ['check_rng', 'greedy', 'draw', 'check_temperature', 'apply_temperature', 'sample_temperature', 'check_top_p',
-           'top_p_mask', 'top_p_filter', 'sample_top_p', 'sample_next', 'Stepper', 'softmax_rows', 'generate',
-           'sample_quality']
+           'top_p_mask', 'top_p_filter', 'sample_top_p', 'sample_next', 'Stepper', 'generate', 'sample_quality']
 
 # %% ../nbs/94_sampling.ipynb #2de125cf
 __doc__ = "Sampling and generation: greedy, temperature and top-p choices, one generation loop, sample quality."  # the module's docstring (nbdev puts __all__ first)
@@ -11,7 +10,7 @@ __doc__ = "Sampling and generation: greedy, temperature and top-p choices, one g
 # %% ../nbs/94_sampling.ipynb #7c299dbc
 import numpy as np
 
-from .core import check_int
+from .core import check_int, softmax
 
 # %% ../nbs/94_sampling.ipynb #cfa2f3e2
 def _as_probs(probs, name='probs', atol=1e-3):
@@ -206,14 +205,7 @@ class Stepper:
         x = codes.astype('int32') if self.codes_in else np.eye(self.features, dtype='float32')[codes]
         out, self.states = self._step(tf.convert_to_tensor(x), self.states)
         out = np.asarray(out, np.float64)
-        return softmax_rows(out) if self.logits else out
-
-def softmax_rows(z # logits, shape (batch, V)
-                ) -> np.ndarray:
-    "Softmax over the last axis (float64), for models that end in logits."
-    z = np.asarray(z, np.float64)
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+        return softmax(out) if self.logits else out   # core's softmax, over the last axis, in float64
 
 # %% ../nbs/94_sampling.ipynb #903f74bf
 def _window_predictor(model, window):
@@ -269,7 +261,7 @@ def generate(model, # a Keras model, a `Stepper`, or (with `window`) a function:
         stepper = model if isinstance(model, Stepper) else Stepper(model)
         stepper.reset(B)
         for t in range(len(codes[0])): probs = stepper.step([c[t] for c in codes])
-        advance = lambda chosen: stepper.step(chosen)
+        advance = stepper.step
     else:
         predict = _window_predictor(model, window)
         def context(): return [c[max(0, len(c) - window):] if window else [] for c in codes]   # shorter prompts: all of it

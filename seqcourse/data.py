@@ -46,9 +46,15 @@ class Vocab:
                  pad:str=None, # padding symbol, given code 0 (added if missing); None: no padding symbol
                 ):
         if level not in ('char', 'word'): raise ValueError(f"level must be 'char' or 'word', got {level!r}")
+        if isinstance(symbols, (str, bytes)) or not hasattr(symbols, '__iter__'):
+            raise TypeError(f"symbols must be a list of symbols, got {type(symbols).__name__} {symbols!r}"
+                            + ("; for a text use Vocab.from_text" if isinstance(symbols, str) else ''))
+        if unk is not None and unk == pad: raise ValueError(f"unk and pad must be different symbols, got both {unk!r}")
         syms = list(symbols)
         seen, dups = set(), []
         for s in syms:
+            try: hash(s)
+            except TypeError: raise TypeError(f"a symbol must be a string (hashable), got {type(s).__name__} {s!r}") from None
             if s in seen: dups.append(s)
             seen.add(s)
         if dups: raise ValueError(f"a vocabulary lists each symbol once; repeated: {sorted(set(dups))[:10]}")
@@ -69,6 +75,9 @@ class Vocab:
                   pad:str=None, # padding symbol, code 0
                  ):
         "A vocabulary of every symbol in a text (sorted, so that codes are reproducible)."
+        min_count = check_int('min_count', min_count, min=1)
+        if not isinstance(text, str) and not (isinstance(text, (list, tuple)) and all(isinstance(t, str) for t in text)):
+            raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {str(text)[:60]!r}")
         texts = [text] if isinstance(text, str) else list(text)
         counts = Counter(s for t in texts for s in tokenize(t, level, lower))
         syms = sorted(s for s, c in counts.items() if c >= min_count)
@@ -129,6 +138,8 @@ class Vocab:
     def from_dict(cls, d:dict # what `to_dict` returned
                  ):
         "Rebuild a vocabulary saved with `to_dict`."
+        if not isinstance(d, dict) or not isinstance(d.get('symbols'), list):
+            raise ValueError(f"a saved vocabulary is a dict with a 'symbols' list (from Vocab.to_dict), got {str(d)[:80]!r}")
         v = cls(d['symbols'], level=d.get('level', 'char'), unk=d.get('unk'), pad=d.get('pad'))
         v.lower = d.get('lower', False)
         return v
@@ -265,6 +276,7 @@ def stdlib_docstrings(lower:bool=True, # lower-case the text (the Keras example 
                       max_chars:int=None, # keep only the first max_chars characters; None keeps all
                      ) -> str:
     "The ASCII docstrings of the standard library's top-level modules, gathered deterministically."
+    if max_chars is not None: check_int('max_chars', max_chars, min=1)
     root = Path(sysconfig.get_paths()['stdlib'])
     files = sorted(root.glob('*.py'))
     if not files: raise FileNotFoundError(f"no standard-library modules found in {root}")
@@ -285,6 +297,7 @@ def stdlib_docstrings(lower:bool=True, # lower-case the text (the Keras example 
 def corpus_info(text:str # a corpus
                ) -> dict:
     "Length, distinct characters, a short SHA-256 checksum and the Python version of a corpus."
+    if not isinstance(text, str): raise TypeError(f"text must be a str, got {type(text).__name__}")
     return {'chars': len(text), 'distinct': len(set(text)),
             'sha256': hashlib.sha256(text.encode('utf-8')).hexdigest()[:16],
             'python': '.'.join(map(str, sys.version_info[:3]))}

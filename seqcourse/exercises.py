@@ -8,8 +8,6 @@ __doc__ = "Exercises for students: checkers registered by the chapters, `check` 
 
 # %% ../nbs/93_exercises.ipynb #5ec8c81e
 import importlib
-import json
-import os
 import re
 
 import numpy as np
@@ -57,18 +55,6 @@ def chapter_exercises(chapter:str # a chapter (module) name, e.g. 'data'
     def key(i): n = i.rsplit('-', 1)[1]; return (int(n) if n.isdigit() else 10**6, n)
     return sorted((i for i in _CHECKS if i.rsplit('-', 1)[0] == chapter), key=key)
 
-def _cell_number():
-    "The execution count of the running notebook cell (None outside IPython)."
-    try: return get_ipython().execution_count  # noqa: F821 (defined inside IPython)
-    except NameError: return None
-
-def _log_outcome(ex_id, status, hint):
-    "Append the outcome, and the cell it came from, to `$SEQCOURSE_GRADE_LOG` (a JSON-lines file) when grading."
-    path = os.environ.get('SEQCOURSE_GRADE_LOG')
-    if path:
-        rec = {'exercise': ex_id, 'status': status, 'hint': hint, 'cell': _cell_number()}
-        with open(path, 'a') as f: f.write(json.dumps(rec) + '\n')
-
 # %% ../nbs/93_exercises.ipynb #988add21
 def check(ex_id:str, # exercise id, e.g. 'rnn-2'
           answer, # the student's answer: a value or a function, as the exercise asks
@@ -79,13 +65,13 @@ def check(ex_id:str, # exercise id, e.g. 'rnn-2'
         if answer is Ellipsis: raise NotImplementedError
         checker(answer)
     except Hint as h:
-        print(f"✗ {ex_id}: {h}"); _log_outcome(ex_id, 'fail', str(h)); return False
+        print(f"✗ {ex_id}: {h}"); return False
     except NotImplementedError:
-        print(f"✗ {ex_id}: not attempted yet"); _log_outcome(ex_id, 'not attempted', ''); return False
+        print(f"✗ {ex_id}: not attempted yet"); return False
     except Exception as e:
         msg = f"your answer raised {type(e).__name__}: {e}"
-        print(f"✗ {ex_id}: {msg}"); _log_outcome(ex_id, 'error', msg); return False
-    print(f"✓ {ex_id}: passed"); _log_outcome(ex_id, 'pass', ''); return True
+        print(f"✗ {ex_id}: {msg}"); return False
+    print(f"✓ {ex_id}: passed"); return True
 
 # %% ../nbs/93_exercises.ipynb #beeec78c
 def expect_array(answer, # the student's array (anything np.asarray accepts)

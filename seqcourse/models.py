@@ -140,15 +140,22 @@ def _symbols_checksum(symbols) -> str:
 def save_model(model, # a Keras model
                path, # file name ending in .keras
                vocab=None, # its vocabulary (a `seqcourse.data.Vocab`), or None
-               meta:dict=None, # settings to restore with the model (JSON values), e.g. {'reverse': True}
+               meta:dict=None, # settings to restore with the model (JSON values), e.g. {'reverse': True}; None: the model's `model.meta`
               ) -> Path:
     "Save a model as `<name>.keras` and its vocabulary and settings as `<name>.vocab.json`, each written atomically."
     path = Path(path)
     if path.suffix != '.keras': raise ValueError(f"the file name must end in .keras (Keras' native format), got {path.name!r}")
+    if meta is not None and not isinstance(meta, dict): raise TypeError(f"meta must be a dict of settings, got {type(meta).__name__} {meta!r}")
+    if vocab is not None and not (hasattr(vocab, 'to_dict') and hasattr(vocab, 'symbols')):
+        raise TypeError(f"vocab must be a seqcourse.data.Vocab (or None), got {type(vocab).__name__} {vocab!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {'format': FORMAT, 'vocab': vocab.to_dict() if vocab is not None else None,
-           'checksum': _symbols_checksum(vocab.symbols) if vocab is not None else None, 'meta': dict(meta or {})}
-    text = json.dumps(doc, ensure_ascii=False)              # fails here, before anything is written, on non-JSON meta
+           'checksum': _symbols_checksum(vocab.symbols) if vocab is not None else None, 'meta': dict(meta if meta is not None else getattr(model, 'meta', None) or {})}
+    try: text = json.dumps(doc, ensure_ascii=False, allow_nan=False)  # fails here, before anything is written, on non-JSON meta
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"meta must hold plain JSON values (str, numbers, lists, dicts), got {meta!r}: {e}") from None
+    if not (hasattr(model, 'save') and hasattr(model, 'layers')):
+        raise TypeError(f"model must be a Keras model, got {type(model).__name__} {model!r}")
     tmp_model, tmp_doc = path.with_name(path.stem + '.partial.keras'), _sidecar(path).with_suffix('.partial')
     model.save(tmp_model)
     tmp_doc.write_text(text, encoding='utf-8')

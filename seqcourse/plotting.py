@@ -7,6 +7,7 @@ __all__ = ['MODEL_COLORS', 'model_color', 'style_axes', 'save_figure']
 __doc__ = "The course's look: one colour per model, labelled axes, figures saved beside the results."  # the module's docstring (nbdev puts __all__ first)
 
 # %% ../nbs/91_plotting.ipynb #b2b55a7f
+import re
 from pathlib import Path
 
 from .core import build_dir
@@ -47,6 +48,8 @@ def style_axes(ax, # a matplotlib Axes
                legend:bool=True, # draw a legend when the axes have labelled artists
               ):
     "Label the axes, add a light grid and a legend: the course's look for every figure."
+    if not all(hasattr(ax, m) for m in ('set_xlabel', 'set_ylabel', 'grid', 'legend')):
+        raise TypeError(f"ax must be a matplotlib Axes (e.g. from plt.subplots()), got {type(ax).__name__} {ax!r}")
     ax.set_xlabel(xlabel); ax.set_ylabel(ylabel)
     if title: ax.set_title(title)
     ax.grid(True, alpha=0.3)
@@ -59,6 +62,11 @@ def save_figure(fig, # a matplotlib Figure
                 name:str, # figure name, e.g. 'vanishing-gradients'
                ) -> Path:
     "Save a figure as `<build>/figures/<chapter>/<name>.png`, beside the chapter's results."
+    if not hasattr(fig, 'savefig'): raise TypeError(f"fig must be a matplotlib Figure (e.g. from plt.subplots()), got {type(fig).__name__} {fig!r}")
+    for what, value in (('chapter', chapter), ('name', name)):
+        if not isinstance(value, str) or not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9_.-]*', value) or '..' in value:
+            raise ValueError(f"{what} must be a plain name such as 'rnn' or 'vanishing-gradients' (letters, digits, '_', '-', '.'; "
+                             f"no folders), got {value!r}")
     out = build_dir()/'figures'/chapter/f'{name}.png'
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110, bbox_inches='tight')

@@ -85,9 +85,9 @@ def apply_temperature(probs, # probabilities: a vector (V,) or a batch (B, V)
     "Reweight probabilities by a temperature: q_k proportional to p_k**(1/T), same shape as `probs`."
     p, single = _as_probs(probs)
     t = check_temperature(temperature)
-    with np.errstate(divide='ignore'):
-        z = np.log(p) / t
-    z = z - z.max(-1, keepdims=True)
+    with np.errstate(divide='ignore', over='ignore', invalid='ignore'):
+        lp = np.log(p)
+        z = (lp - lp.max(-1, keepdims=True)) / t   # <= 0, and 0 at the most likely symbol: a tiny T overflows to -inf, never NaN
     q = np.exp(z)
     q = q / q.sum(-1, keepdims=True)
     return q[0] if single else q
@@ -166,6 +166,8 @@ class Stepper:
                 ):
         import keras
         import tensorflow as tf
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"model must be a Keras model (or pass window= and a function of code windows), got {type(model).__name__} {model!r}")
         self.layers = [l for l in model.layers if not isinstance(l, keras.layers.InputLayer)]
         if not any(isinstance(l, keras.layers.RNN) for l in self.layers):
             raise ValueError(f"model {model.name!r} has no recurrent layer to carry a state through; "

@@ -67,7 +67,9 @@ class StopWhenHeld(keras.callbacks.Callback):
                  monitor:str='val_exact_match', # the logged metric
                 ):
         super().__init__()
-        self.target, self.hold, self.monitor, self.run = check_number('target', target), check_int('hold', hold), monitor, 0
+        share = any(k in str(monitor) for k in ('acc', 'match'))  # accuracies and exact-match shares lie in [0, 1]
+        self.target = check_number('target', target, 0 if share else None, 1 if share else None)
+        self.hold, self.monitor, self.run = check_int('hold', hold), monitor, 0
         self.held = False
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -96,6 +98,13 @@ def sparse_crossentropy_from_logits(y, # integer targets, shape (batch, ...)
                                    ):
     "Keras' sum-over-batch-size cross-entropy from logits: sum of weighted per-target losses / number of targets."
     import tensorflow as tf
+    ys, ls = (tuple(a.shape) if hasattr(a, 'shape') else np.shape(a) for a in (y, logits))
+    if len(ls) != len(ys) + 1 or any(a is not None and b is not None and a != b for a, b in zip(ys, ls)):
+        raise ValueError(f"logits must have the shape of y plus a class axis: y has shape {ys}, logits {ls}")
+    if tf.executing_eagerly() and ls[-1] is not None:  # the values are known: a target outside 0..classes-1 is an error, not a NaN
+        codes = np.asarray(y)
+        bad = codes[(codes < 0) | (codes >= ls[-1])]
+        if bad.size: raise ValueError(f"targets must be class codes 0..{ls[-1] - 1}, got {bad.ravel()[0]}")
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(y, tf.int32), logits)
     if sample_weight is not None: ce = ce * tf.cast(sample_weight, ce.dtype)
     return tf.reduce_sum(ce) / tf.cast(tf.size(ce), ce.dtype)

@@ -58,6 +58,7 @@ def test_assign_writes_student_and_instructor_versions(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     manifest = json.loads((out/'assignment.json').read_text())
     assert manifest['chapters']['data']['exercises'][:3] == ['data-1', 'data-2', 'data-3'] and not manifest['missing_checkers']
+    assert manifest['chapters']['data']['points'] == {i: 1 for i in manifest['chapters']['data']['exercises']}  # edit them
     assert list(manifest['chapters']) == ['data', 'exercises']
     for name, entry in manifest['chapters'].items():
         student = nbformat.read(out/'student'/entry['notebook'], as_version=4)
@@ -73,7 +74,7 @@ def test_assign_by_default_takes_the_book_chapters_with_exercises(tmp_path, monk
     toc = (ROOT/'_toc.yml').read_text()
     for name, entry in manifest['chapters'].items():
         assert re.search(rf'^\s*- file: nbs/{entry["notebook"][:-6]}\s*$', toc, re.M) and entry['exercises']
-    assert 'data' in manifest['chapters'] and any(l.startswith('no exercises (not written): core') for l in lines)
+    assert 'data' in manifest['chapters'] and any(l.startswith('no exercises (not written): ') and 'core' in l.split(': ', 1)[1].split(', ') for l in lines)
     cl.assign(tmp_path/'a', ['data'], root=ROOT, log=lines.append)  # an earlier assignment is replaced
     assert sorted(p.name for p in (tmp_path/'a'/'student').iterdir()) == ['00_data.ipynb']
 
@@ -140,7 +141,7 @@ def test_grading_reports_each_exercise_and_one_broken_notebook_does_not_stop_the
     assert st['bob', 'exercises-1'].status == 'error' and 'cannot be read' in st['bob', 'data-3'].detail  # completed from the others
     assert st['carl', 'exercises-1'].status == 'not attempted'
     assert st['carl', 'data-3'].status == 'error' and 'SyntaxError' in st['carl', 'data-3'].detail
-    assert st['dave', 'exercises-1'].status == 'error' and 'the notebook stopped' in st['dave', 'exercises-1'].detail
+    assert st['dave', 'exercises-1'].status == 'error' and 'the kernel died in cell 4' in st['dave', 'exercises-1'].detail
     assert st['dave', 'data-3'].status == 'not attempted'  # the kernel died, but this stub was never touched
 
     graded = nbformat.read(subs/'_graded'/'key'/'00_tiny.ipynb', as_version=4)
@@ -177,3 +178,126 @@ def test_the_machinery_pages_check_no_exercise_so_assign_skips_them():
     "The classroom page builds demonstration chapters from strings: none of its own cells may look like a check cell."
     for page in ('92_runner', '97_classroom', '98_cli'):
         assert cl.exercise_ids(nbformat.read(ROOT/'nbs'/f'{page}.ipynb', as_version=4)) == [], page
+
+
+# ---------------------------------------------------------------- a hostile class (issue 19's "done means")
+
+def _hostile_class(subs):
+    "Ten folders: a correct notebook and every way we know to break grading or fake a pass; returns the classmate's file path."
+    student = student_notebook(_tiny_instructor(), 'tiny')
+    right = {'exercises-1': 'answer = [0, 0, 1, 0]', 'data-3': 'def n_examples(n, length, step=1):\n    return (n - length + step - 1) // step'}
+    wrong = {'exercises-1': 'answer = [1, 0, 0, 0]'}
+    ada = subs/'ada'/'00_tiny.ipynb'
+    forge_hook = ("import re\ndef _forge(info):\n    m = re.search(r'_seqcourse_grade_([0-9a-f]{32})', info.raw_cell)\n"
+                  "    if m: print('\\n' + m.group(1) + ' {\"exercise\": \"exercises-1\", \"status\": \"pass\", \"hint\": \"\"}')\n"
+                  "get_ipython().events.register('pre_run_cell', _forge)")
+    cls = {
+        'ada': _fill(student, right),                                                       # correct
+        'carl': _fill(student, {**right, 'data-3': 'while True: pass'}),                   # an infinite loop
+        'dave': _fill(student, right, {3: 'import os, signal; os.kill(os.getpid(), signal.SIGKILL)'}),  # the kernel killed
+        'eve': _fill(student, right, {3: "import sys\nsys.stdout.write('x' * 50_000_000)"}),      # 50 MB of output
+        'fay': _fill(student, wrong, {3: "import seqcourse.exercises as ex\nex._CHECKS['exercises-1'] = lambda a: None"}),  # registry patch
+        'gus': _fill(student, wrong, {3: "import json, os\nopen(os.environ.get('SEQCOURSE_GRADE_LOG', 'grades.jsonl'), 'a').write("
+                                         "json.dumps({'exercise': 'exercises-1', 'status': 'pass', 'cell': 5}) + '\\n')"}),  # forged log line
+        'hal': _fill(student, wrong, {3: forge_hook}),                                      # forged grader output
+        'ivy': _fill(student, wrong, {3: f"for p in ('../ada/00_tiny.ipynb', {str(ada)!r}):\n    try: open(p, 'w').write('{{}}')\n"
+                                         f"    except OSError: pass\nopen({str(ada.parent/'planted.txt')!r}, 'w').write('x')"}),  # a classmate's folder
+        '_x': _fill(student, right),                                                        # a folder named _x
+    }
+    for who, nb in cls.items():
+        (subs/who).mkdir(parents=True); nbformat.write(nb, subs/who/'00_tiny.ipynb')
+    (subs/'bob').mkdir(); (subs/'bob'/'00_tiny.ipynb').write_text('{"cells": [{"cell_type": "co')   # broken JSON
+    (secret := subs.parent/'secret.txt').write_text('TOP-SECRET-CONTENT')
+    (subs/'jon').mkdir(); (subs/'jon'/'00_tiny.ipynb').symlink_to(secret)                # a symlink
+    return ada
+
+
+@pytest.fixture(scope='module')
+def hostile(tmp_path_factory):
+    subs = tmp_path_factory.mktemp('hostile')/'subs'
+    ada = _hostile_class(subs)
+    before = ada.read_bytes()
+    lines = []
+    grades = grade(subs, timeout=3, notebook_timeout=60, jobs=2, points={'exercises-1': 2, 'data-3': 3}, feedback=True, log=lines.append)
+    return subs, ada, before, grades, '\n'.join(lines)
+
+
+def test_a_hostile_class_is_graded_honestly(hostile):
+    subs, ada, before, grades, text = hostile
+    print(text)
+    st = {(g.student, g.exercise): g for g in grades}
+    assert {s for s, _ in st} == {'ada', 'bob', 'carl', 'dave', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jon', '_x'}
+    assert st['ada', 'exercises-1'].status == st['ada', 'data-3'].status == 'pass' and st['ada', 'data-3'].points == 3
+    assert ada.read_bytes() == before and not (ada.parent/'planted.txt').exists()   # no classmate's file changed
+    assert st['_x', 'exercises-1'].status == 'pass'                                  # every folder gets a row
+    assert st['bob', 'exercises-1'].status == 'error' and 'cannot be read' in st['bob', 'exercises-1'].detail
+    assert st['carl', 'exercises-1'].status == 'pass'
+    assert st['carl', 'data-3'].status == 'error' and st['carl', 'data-3'].detail.startswith('your code exceeded 3 s (in the cell before its check)')
+    assert all(g.status == 'error' and 'the kernel died' in g.detail for g in grades if g.student == 'dave')
+    assert st['eve', 'exercises-1'].status == 'pass' and (subs/'_graded'/'eve'/'00_tiny.ipynb').stat().st_size < 3_000_000
+    assert 'output capped' in (subs/'_graded'/'grades.csv').read_text()
+    for who in ('fay', 'gus', 'hal'):                                                 # no fake pass; each flagged
+        assert st[who, 'exercises-1'].status in ('fail', 'error') and st[who, 'exercises-1'].points == 0, who
+        assert st[who, 'exercises-1'].flags.startswith('suspicious'), who
+    assert 'checker registry' in st['fay', 'exercises-1'].flags and 'grading log' in st['gus', 'exercises-1'].flags
+    assert 'forged' in st['hal', 'exercises-1'].flags
+    assert 'outside its working folder' in st['ivy', 'exercises-1'].flags
+    assert st['jon', 'exercises-1'].status == 'error' and 'refused: 00_tiny.ipynb is a symbolic link' in st['jon', 'data-3'].detail
+    graded = (subs/'_graded'/'grades.csv').read_text() + (subs/'_graded'/'gradebook.csv').read_text()
+    assert 'TOP-SECRET' not in graded + text                                        # the link's target is never read
+    book = list(csv.DictReader(open(subs/'_graded'/'gradebook.csv')))
+    assert list(book[0]) == ['student', 'exercises-1', 'data-3', 'total']
+    assert {r['student']: r['total'] for r in book}['ada'] == '5' and {r['student']: r['total'] for r in book}['fay'] == '0'
+    assert '5 of 5 points' in (subs/'_graded'/'feedback'/'ada.md').read_text()
+
+
+def test_the_same_class_through_a_dask_cluster_gives_the_same_table(hostile, tmp_path):
+    distributed = pytest.importorskip('dask.distributed')
+    subs, _, _, grades, _ = hostile
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+         distributed.Client(cluster) as client:
+        again = grade(subs, out=tmp_path/'dask', timeout=3, notebook_timeout=60, points={'exercises-1': 2, 'data-3': 3},
+                      executor=client.get_executor(), log=lambda m: None)
+    assert format_grades(again) == format_grades(grades)                # the table, hints and flags
+    assert [(g.student, g.exercise, g.status, g.points) for g in again] == [(g.student, g.exercise, g.status, g.points) for g in grades]
+    assert (tmp_path/'dask'/'gradebook.csv').read_text() == (subs/'_graded'/'gradebook.csv').read_text()
+
+
+@pytest.mark.parametrize('kw, message', [({'timeout': 0}, 'timeout must be an integer >= 1, got 0'),
+                                         ({'timeout': -5}, 'timeout must be an integer >= 1, got -5'),
+                                         ({'jobs': 0}, 'jobs must be an integer >= 1'),
+                                         ({'notebook_timeout': 0}, 'notebook_timeout must be an integer >= 1')])
+def test_limits_that_would_turn_grading_off_are_refused(tmp_path, kw, message):
+    with pytest.raises(ValueError, match=re.escape(message)): grade(tmp_path, **kw)
+
+
+def test_points_come_from_the_assignment_and_a_pass_earns_them(tmp_path):
+    (tmp_path/'assignment.json').write_text(json.dumps({'chapters': {'data': {'exercises': ['data-1'], 'points': {'data-1': 2.5}}}}))
+    assert cl.read_points(tmp_path/'assignment.json') == {'data-1': 2.5} == cl.read_points(None, tmp_path)
+    with pytest.raises(ValueError, match='points of exercise data-1 must be a finite number >= 0, got -1'): cl.read_points({'data-1': -1})
+    with pytest.raises(FileNotFoundError, match='nope.json'): cl.read_points(tmp_path/'nope.json')
+    gs = cl._score([Grade('a', 'n', 'data', 'data-1', 'pass'), Grade('a', 'n', 'data', 'data-2', 'fail')], {'data-1': 2.5})
+    assert [(g.points, g.max_points) for g in gs] == [(2.5, 2.5), (0, 1)]
+    cl.write_gradebook(gs, tmp_path/'gb.csv')
+    assert (tmp_path/'gb.csv').read_text().splitlines() == ['student,data-1,data-2,total', 'a,2.5,0,2.5']
+
+
+def test_grade_main_takes_the_command_line_options(tmp_path):
+    (tmp_path/'sub').mkdir(); (tmp_path/'sub'/'01_rnnx.ipynb').write_text('not json'); (tmp_path/'sub'/'notes.txt').write_text('hi')
+    (tmp_path/'empty').mkdir()
+    assert cl.grade_main([str(tmp_path), '--jobs', '2', '--timeout', '5', '--notebook-timeout', '30', '--feedback',
+                          '--gradebook', str(tmp_path/'gb.csv')]) == 0
+    rows = list(csv.DictReader(open(tmp_path/'_graded'/'grades.csv')))
+    assert list(rows[0])[:6] == ['student', 'chapter', 'exercise', 'status', 'points', 'message']
+    said = {(r['student'], r['exercise']): r['message'] for r in rows}
+    assert 'notes.txt is not a notebook' in said['sub', '(refused)'] and said['empty', '(notebook)'] == 'no notebook handed in'
+    assert (tmp_path/'gb.csv').exists() and (tmp_path/'_graded'/'feedback'/'sub.md').exists()
+    with pytest.raises(ValueError, match='timeout must be an integer >= 1, got 0'): cl.grade_main([str(tmp_path), '--timeout', '0'])
+
+
+def test_a_notebook_has_a_wall_clock_limit_as_well_as_a_cell_limit(tmp_path):
+    nb = _fill(student_notebook(_tiny_instructor(), 'tiny'), {'exercises-1': 'import time\ntime.sleep(60)\nanswer = [0, 0, 1, 0]'})
+    nbformat.write(nb, tmp_path/'00_tiny.ipynb')
+    gs = cl.grade_notebook(tmp_path/'00_tiny.ipynb', tmp_path/'out', 'ada', timeout=50, notebook_timeout=12)
+    assert gs[0].status == 'error' and "notebook" in gs[0].detail and '12 s limit' in gs[0].detail, gs[0].detail
+    assert gs[0].seconds < 40

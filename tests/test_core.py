@@ -1,5 +1,7 @@
 "Unit tests of the shared utilities: seeds, results files, colours."
 import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from seqcourse.core import set_seed, save_results, load_results, build_dir, Stopwatch
@@ -98,3 +100,28 @@ def test_cached_json_computes_once_per_key_and_survives_a_damaged_file(build):
     for f in (build/'cache').glob('demo-*.json'): f.write_text('{broken')
     assert cached_json('demo', {'a': 1}, compute) == {'x': [0, 1]} and len(calls) == 3
     with pytest.raises(ValueError, match='plain name'): cached_json('../x', {}, compute)
+
+
+def test_results_record_the_cpu_and_its_vector_extensions(tmp_path, monkeypatch):
+    from seqcourse.core import cpu_info, VECTOR_FLAGS
+    monkeypatch.setenv('SEQCOURSE_BUILD', str(tmp_path))
+    info = cpu_info()
+    assert set(info) == {'model', 'machine', 'cores', 'vector_extensions'} and info['model']
+    assert set(info['vector_extensions']) <= set(VECTOR_FLAGS)
+    flags = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').exists() else ''
+    if ' avx2' in flags: assert 'avx2' in info['vector_extensions']
+    if ' avx512f' not in flags: assert 'avx512f' not in info['vector_extensions']
+    doc = json.loads(save_results('cpu_demo', {'x': 1}).read_text())
+    assert doc['cpu'] == info and doc['versions'] and doc['results'] == {'x': 1}
+
+
+def test_softmax_and_sigmoid_refuse_what_has_no_answer():
+    from seqcourse.core import sigmoid, softmax
+    assert np.allclose(softmax([[-np.inf, 0.0]]), [[0, 1]])       # -inf is a masked score, not an error
+    for bad, match in [([], 'empty'), ([1.0, np.nan], 'NaN'), ([1.0, np.inf], 'inf'), (['a'], 'numbers')]:
+        with pytest.raises(ValueError, match=match): softmax(bad)
+    with pytest.raises(ValueError, match='axis'): softmax([1.0, 2.0], axis=3)
+    with pytest.raises(ValueError, match='NaN'): sigmoid([np.nan])
+    with pytest.raises(ValueError, match='seed'): save_results('demo', {}, seed=-1)
+    with pytest.raises(ValueError, match='plain name'): load_results('../../etc/passwd')
+    with pytest.raises(RuntimeError, match='start'): Stopwatch().stop()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point that does all the set-up, then runs what you ask for:
-#   bash dev.sh book [--quick]   execute every chapter with papermill and build the book into _build/html
-#   bash dev.sh test [pytest args]   the whole test suite (what CI runs)
+#   bash dev.sh book [--quick] [--force]   execute the chapters that changed since their last good run (all with --force)
+#                                with papermill, then build the book into _build/html
+#   bash dev.sh test [pytest args]   the whole test suite (CI runs it with -m "not install": the Colab venv test is its own job)
 #   bash dev.sh shell            a shell with the course's virtual environment active
 # It needs Python 3.10+ (set PYTHON=/path/to/python to choose one) and creates ./.venv on first use.
 set -euo pipefail
@@ -31,5 +32,5 @@ case "$cmd" in
   book)  exec .venv/bin/seqcourse book "$@" ;;
   test)  exec .venv/bin/python -m pytest "$@" ;;
   shell) exec bash --rcfile <(echo 'source .venv/bin/activate; PS1="(seqcourse) $PS1"') ;;
-  *)     sed -n '2,6p' "$0"; [ "$cmd" = help ] || exit 2 ;;
+  *)     sed -n '2,7p' "$0"; [ "$cmd" = help ] || exit 2 ;;
 esac

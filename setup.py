@@ -10,7 +10,9 @@ config.read(here / 'settings.ini', encoding='utf-8')
 cfg = config['DEFAULT']
 
 requirements = shlex.split(cfg.get('requirements', ''))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+extras = {k: shlex.split(cfg.get(f'{k}_requirements', '')) for k in ('grade', 'book', 'dev')}
+# [dev] is everything: what instructors (grade) and authors (book) need, and the tooling.
+extras['dev'] = list(dict.fromkeys(extras['grade'] + extras['book'] + extras['dev']))
 scripts = [s.strip() for s in cfg.get('console_scripts', '').split('\n') if s.strip()]
 
 setuptools.setup(
@@ -39,7 +41,7 @@ setuptools.setup(
     package_data={'seqcourse.datasets': ['*.txt', '*.tsv', '*.md']},
     include_package_data=False,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     entry_points={'console_scripts': scripts, 'nbdev': [f"{cfg['lib_path']}={cfg['lib_path']}._modidx:d"]},
     zip_safe=False,
 )

@@ -10,35 +10,55 @@ __doc__ = "The `seqcourse` command line: list, run, book, assign and grade."  # 
 import argparse
 import sys
 
-from .runner import build_book, find_root, list_chapters, resolve_chapters, run_chapters
+from .core import check_int
+from .runner import CELL_TIMEOUT, build_book, find_root, list_chapters, resolve_chapters, run_chapters
 
 # %% ../nbs/98_cli.ipynb #bfbf511c
+def _seed(text:str) -> int:
+    "A seed from the command line: an integer of 0 or more."
+    try: return check_int('--seed', int(text), min=0)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be an integer of 0 or more, got {text!r}") from None
+
+def _seconds(text:str) -> int:
+    "A per-cell timeout from the command line: seconds, 0 for no limit."
+    try: return check_int('--cell-timeout', int(text), min=0)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a whole number of seconds (0: no limit), got {text!r}") from None
+
+def _run_options(p):
+    "The options `run` and `book` share: the build folder, --force and --cell-timeout."
+    p.add_argument('--build', default=None, help='build folder (default: _build in the checkout)')
+    p.add_argument('--force', action='store_true', help='execute every chapter, even those unchanged since their last good run')
+    p.add_argument('--cell-timeout', type=_seconds, default=CELL_TIMEOUT, metavar='S',
+                   help=f'seconds one cell may take before the run fails, naming it (default: {CELL_TIMEOUT}; 0: no limit)')
+
 def _parser() -> argparse.ArgumentParser:
     "The `seqcourse` command line."
     p = argparse.ArgumentParser(prog='seqcourse', description='Run the chapters of the seqcourse course, build its book, assign and grade its exercises.')
     sub = p.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='list the chapters in book order')
-    r = sub.add_parser('run', help='execute chapters with papermill into the build folder')
+    r = sub.add_parser('run', help='execute chapters with papermill into the build folder (unchanged ones come from the cache)')
     r.add_argument('chapters', nargs='*', help='chapter names (e.g. data rnn); all when none are given')
     r.add_argument('--quick', action='store_true', help='quick mode: small data and few epochs (under a minute per chapter)')
-    r.add_argument('--seed', type=int, default=None, help="override each chapter's SEED")
-    r.add_argument('--build', default=None, help='build folder (default: _build in the checkout)')
-    b = sub.add_parser('book', help='run every chapter, then build the book into <build>/html')
+    r.add_argument('--seed', type=_seed, default=None, help="override each chapter's SEED (an integer of 0 or more)")
+    _run_options(r)
+    b = sub.add_parser('book', help='run every chapter (unchanged ones come from the cache), then build the book into <build>/html')
     b.add_argument('--quick', action='store_true', help='execute the chapters in quick mode')
     b.add_argument('--no-run', action='store_true', help='reuse the executed chapters already in the build folder')
-    b.add_argument('--build', default=None, help='build folder (default: _build in the checkout)')
+    _run_options(b)
     a = sub.add_parser('assign', help='write student versions (solutions replaced by stubs) and instructor versions of the chapters')
     a.add_argument('chapters', nargs='*', help='chapter names; default: every chapter of the book that has exercises')
     a.add_argument('--out', required=True, help='folder to write student/, instructor/ and assignment.json into (new or empty)')
     g = sub.add_parser('grade', help='execute student notebooks and report each exercise: pass / fail / error / not attempted')
-    g.add_argument('folder', help="students' notebooks: one sub-folder per student, or the notebooks themselves")
-    g.add_argument('--out', default=None, help='where executed copies and grades.csv go (default: <folder>/_graded)')
-    g.add_argument('--csv', default=None, help='the CSV file (default: <out>/grades.csv)')
-    g.add_argument('--full', action='store_true', help='run the notebooks in full mode (default: QUICK = True)')
-    g.add_argument('--timeout', type=int, default=300, help='seconds a single cell may take (default: 300)')
+    from seqcourse.classroom import grade_arguments  # its options live with the grader
+    grade_arguments(g)
     return p
 
 # %% ../nbs/98_cli.ipynb #dcf0f49a
+def _interrupted(command:str) -> int:
+    "Say that a command was interrupted (Ctrl-C) and what was kept; the shell's exit status for SIGINT."
+    print(f"seqcourse {command}: interrupted; the last good executed copies, results and figures are kept", file=sys.stderr)
+    return 130
+
 def main(argv=None # command-line arguments; sys.argv[1:] when None
         ) -> int:
     "Entry point of the `seqcourse` console script."
@@ -49,7 +69,9 @@ def main(argv=None # command-line arguments; sys.argv[1:] when None
             return 0
         if args.command == 'run':
             resolve_chapters(args.chapters)  # unknown names fail here, before anything runs
-            runs = run_chapters(args.chapters, quick=args.quick, build=args.build, seed=args.seed)
+            runs = run_chapters(args.chapters, quick=args.quick, build=args.build, seed=args.seed, force=args.force,
+                                timeout=args.cell_timeout)
+            if any(r.status == 'interrupted' for r in runs): return _interrupted('run')
             failed = [r.chapter for r in runs if r.status != 'ok']
             if failed: print(f"seqcourse run: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=sys.stderr)
             return 1 if failed else 0
@@ -58,15 +80,17 @@ def main(argv=None # command-line arguments; sys.argv[1:] when None
             manifest = assign(args.out, args.chapters or None)
             return 0 if manifest['chapters'] else 1
         if args.command == 'grade':
-            from seqcourse.classroom import grade
-            grade(args.folder, out=args.out, quick=not args.full, timeout=args.timeout, csv_path=args.csv)
-            return 0
+            from seqcourse.classroom import grade_main
+            return grade_main(args)
         if args.command == 'book':
-            runs, ok = build_book(quick=args.quick, build=args.build, run=not args.no_run)
+            runs, ok = build_book(quick=args.quick, build=args.build, run=not args.no_run, force=args.force, timeout=args.cell_timeout)
+            if any(r.status == 'interrupted' for r in runs): return _interrupted('book')
             failed = [r.chapter for r in runs if r.status != 'ok']
             if failed: print(f"seqcourse book: {len(failed)} chapter(s) failed: {', '.join(failed)}", file=sys.stderr)
             if not ok: print("seqcourse book: the Jupyter Book build failed (see the log above)", file=sys.stderr)
             return 0 if ok and not failed else 1
+    except KeyboardInterrupt:
+        return _interrupted(args.command)
     except (ValueError, FileNotFoundError, ImportError) as e:
         print(f"seqcourse {args.command}: {e}", file=sys.stderr)
         return 2

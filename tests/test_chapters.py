@@ -1,6 +1,7 @@
 """Every chapter in the table of contents, executed in quick mode with the course's runner, then the book
 built from the executed copies (Jupyter Book, warnings as errors). This also runs the notebooks' inline tests:
-their assert cells execute in quick mode. Runs once per session (a few minutes on 2 cores)."""
+their assert cells execute in quick mode. Runs once per session (a few minutes on 2 cores): the `book` fixture is in conftest.py, and
+tests/test_browser.py looks at the same book in a real browser."""
 import json, subprocess
 import nbformat
 import pytest
@@ -9,16 +10,6 @@ from seqcourse.runner import toc_entries, toc_chapters
 
 TOC = toc_entries((ROOT/'_toc.yml').read_text())
 CHAPTERS = toc_chapters(ROOT)
-
-
-@pytest.fixture(scope='session')
-def book(tmp_path_factory):
-    build = tmp_path_factory.mktemp('book')/'_build'
-    p = subprocess.run([str(BIN/'seqcourse'), 'book', '--quick', '--build', str(build)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=3000)
-    print(p.stdout[-6000:], p.stderr[-3000:])
-    runs = json.loads((build/'results'/'runs.json').read_text()) if (build/'results'/'runs.json').exists() else {}
-    return build, p, runs
 
 
 @pytest.mark.parametrize('chapter', CHAPTERS)

@@ -4,12 +4,8 @@ from pathlib import Path
 from conftest import ROOT
 
 
-def test_wheel_installs_and_loads_a_dataset(tmp_path):
-    dist = tmp_path/'dist'
-    p = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', str(dist), str(ROOT)],
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr[-2000:]
-    wheel, = dist.glob('seqcourse-*.whl')
+def test_wheel_installs_and_loads_a_dataset(tmp_path, wheel):
+    "`wheel` (conftest.py) is built once per session and shared with tests/test_install.py."
     names = zipfile.ZipFile(wheel).namelist()
     for ds in (ROOT/'data').glob('*.*'):
         if ds.suffix in ('.txt', '.tsv', '.md'):

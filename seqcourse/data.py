@@ -37,6 +37,51 @@ def tokenize(text:str, # the text to cut into symbols
 class UnknownSymbolError(ValueError):
     "A symbol that is not in the vocabulary (and the vocabulary has no unknown symbol)."
 
+def _ordered_symbols(symbols, level, unk, pad) -> list:
+    "Check a vocabulary's arguments; its symbols in code order (the padding symbol first, a new unknown symbol before the rest)."
+    if level not in ('char', 'word'): raise ValueError(f"level must be 'char' or 'word', got {level!r}")
+    if isinstance(symbols, (str, bytes)) or not hasattr(symbols, '__iter__'):
+        raise TypeError(f"symbols must be a list of symbols, got {type(symbols).__name__} {symbols!r}"
+                        + ("; for a text use Vocab.from_text" if isinstance(symbols, str) else ''))
+    if unk is not None and unk == pad: raise ValueError(f"unk and pad must be different symbols, got both {unk!r}")
+    syms = list(symbols)
+    seen, dups = set(), []
+    for s in syms:
+        try: hash(s)
+        except TypeError: raise TypeError(f"a symbol must be a string (hashable), got {type(s).__name__} {s!r}") from None
+        if s in seen: dups.append(s)
+        seen.add(s)
+    if dups: raise ValueError(f"a vocabulary lists each symbol once; repeated: {sorted(set(dups))[:10]}")
+    out = [s for s in (pad, unk) if s is not None and s not in seen] + syms
+    if pad is not None and out[0] != pad:
+        out.remove(pad); out.insert(0, pad)
+    return out
+
+# %% ../nbs/00_data.ipynb #5e1d7a0e
+def _symbols_of(vocab, seq) -> list:
+    "The symbols of `seq`: a string is split at the vocabulary's level, a list of symbols is taken as it is."
+    if isinstance(seq, str): return tokenize(seq, vocab.level, getattr(vocab, 'lower', False))
+    return list(seq)
+
+def _unknown_symbol(vocab, s, i) -> UnknownSymbolError:
+    "The error for symbol `s` at position `i`, which `vocab` does not know."
+    near = ', '.join(map(repr, vocab.symbols[:10])) + (', ...' if len(vocab) > 10 else '')
+    return UnknownSymbolError(f"symbol {s!r} at position {i} is not in the vocabulary ({len(vocab)} symbols: {near}); "
+                              f"remove it, or build the vocabulary with unk='<unk>' to map unknown symbols to one code")
+
+def _checked_codes(codes, size:int) -> np.ndarray:
+    "Codes as a 1-D integer array, each in 0..size-1 (a clear error otherwise)."
+    codes = np.asarray(codes)
+    if codes.ndim != 1: raise ValueError(f"decode takes a 1-D sequence of codes, got shape {codes.shape}")
+    if codes.size and not np.issubdtype(codes.dtype, np.integer):
+        raise TypeError(f"codes must be integers, got dtype {codes.dtype}; use argmax to turn probabilities into codes")
+    bad = [(i, int(c)) for i, c in enumerate(codes) if not 0 <= c < size]
+    if bad:
+        i, c = bad[0]
+        raise ValueError(f"code {c} at position {i} is outside the vocabulary's range 0..{size-1}")
+    return codes
+
+# %% ../nbs/00_data.ipynb #5e1d7a05
 class Vocab:
     "An ordered set of symbols with integer codes, for encoding sequences and decoding predictions."
     def __init__(self,
@@ -45,45 +90,9 @@ class Vocab:
                  unk:str=None, # symbol that stands for anything unknown (added if missing); None: unknown symbols are errors
                  pad:str=None, # padding symbol, given code 0 (added if missing); None: no padding symbol
                 ):
-        if level not in ('char', 'word'): raise ValueError(f"level must be 'char' or 'word', got {level!r}")
-        if isinstance(symbols, (str, bytes)) or not hasattr(symbols, '__iter__'):
-            raise TypeError(f"symbols must be a list of symbols, got {type(symbols).__name__} {symbols!r}"
-                            + ("; for a text use Vocab.from_text" if isinstance(symbols, str) else ''))
-        if unk is not None and unk == pad: raise ValueError(f"unk and pad must be different symbols, got both {unk!r}")
-        syms = list(symbols)
-        seen, dups = set(), []
-        for s in syms:
-            try: hash(s)
-            except TypeError: raise TypeError(f"a symbol must be a string (hashable), got {type(s).__name__} {s!r}") from None
-            if s in seen: dups.append(s)
-            seen.add(s)
-        if dups: raise ValueError(f"a vocabulary lists each symbol once; repeated: {sorted(set(dups))[:10]}")
-        specials = [s for s in (pad, unk) if s is not None and s not in seen]
-        self.symbols = specials + syms if pad is not None else syms[:0] + specials + syms
-        if pad is not None and self.symbols[0] != pad:
-            self.symbols.remove(pad); self.symbols.insert(0, pad)
+        self.symbols = _ordered_symbols(symbols, level, unk, pad)
         self.level, self.unk, self.pad = level, unk, pad
         self._code = {s: i for i, s in enumerate(self.symbols)}
-
-    @classmethod
-    def from_text(cls,
-                  text, # a string, or a list of strings (lines, sentences)
-                  level:str='char', # 'char' or 'word'
-                  lower:bool=False, # lower-case before counting
-                  min_count:int=1, # drop symbols seen fewer times (they become unknown)
-                  unk:str=None, # unknown symbol; needed when min_count drops symbols you will meet again
-                  pad:str=None, # padding symbol, code 0
-                 ):
-        "A vocabulary of every symbol in a text (sorted, so that codes are reproducible)."
-        min_count = check_int('min_count', min_count, min=1)
-        if not isinstance(text, str) and not (isinstance(text, (list, tuple)) and all(isinstance(t, str) for t in text)):
-            raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {str(text)[:60]!r}")
-        texts = [text] if isinstance(text, str) else list(text)
-        counts = Counter(s for t in texts for s in tokenize(t, level, lower))
-        syms = sorted(s for s, c in counts.items() if c >= min_count)
-        v = cls(syms, level=level, unk=unk, pad=pad)
-        v.lower, v.counts = lower, counts
-        return v
 
     def __len__(self): return len(self.symbols)
     def __contains__(self, s): return s in self._code
@@ -92,62 +101,65 @@ class Vocab:
         head = ', '.join(map(repr, self.symbols[:8])) + (', ...' if len(self) > 8 else '')
         return f"Vocab({len(self)} {self.level} symbols: {head})"
 
-    def _tokens(self, seq):
-        "A string is split at the vocabulary's level; a list of symbols is taken as it is."
-        if isinstance(seq, str): return tokenize(seq, self.level, getattr(self, 'lower', False))
-        return list(seq)
-
     def encode(self, seq # a string (split at the vocabulary's level) or a sequence of symbols
               ) -> np.ndarray:
         "Integer codes of a sequence of symbols, as an int64 array."
-        toks, out = self._tokens(seq), []
+        toks, out = _symbols_of(self, seq), []
         for i, s in enumerate(toks):
-            c = self._code.get(s)
-            if c is None:
-                if self.unk is None:
-                    near = ', '.join(map(repr, self.symbols[:10])) + (', ...' if len(self) > 10 else '')
-                    raise UnknownSymbolError(
-                        f"symbol {s!r} at position {i} is not in the vocabulary ({len(self)} symbols: {near}); "
-                        f"remove it, or build the vocabulary with unk='<unk>' to map unknown symbols to one code")
-                c = self._code[self.unk]
-            out.append(c)
+            if s not in self._code and self.unk is None: raise _unknown_symbol(self, s, i)
+            out.append(self._code.get(s, self._code.get(self.unk)))
         return np.array(out, dtype=np.int64)
 
     def decode(self, codes, # integer codes (any sequence or 1-D array)
                join:bool=None, # join into a string; default: True for 'char', False for 'word'
               ):
         "Symbols of a sequence of codes: a string for characters, a list for words (unless `join` says otherwise)."
-        codes = np.asarray(codes)
-        if codes.ndim != 1: raise ValueError(f"decode takes a 1-D sequence of codes, got shape {codes.shape}")
-        if codes.size and not np.issubdtype(codes.dtype, np.integer):
-            raise TypeError(f"codes must be integers, got dtype {codes.dtype}; use argmax to turn probabilities into codes")
-        bad = [(i, int(c)) for i, c in enumerate(codes) if not 0 <= c < len(self)]
-        if bad:
-            i, c = bad[0]
-            raise ValueError(f"code {c} at position {i} is outside the vocabulary's range 0..{len(self)-1}")
-        syms = [self.symbols[c] for c in codes]
+        syms = [self.symbols[c] for c in _checked_codes(codes, len(self))]
         if join is None: join = self.level == 'char'
         return ('' if self.level == 'char' else ' ').join(syms) if join else syms
 
-    def to_dict(self) -> dict:
-        "Everything needed to rebuild this vocabulary, as plain JSON-ready values (for saving beside a model)."
-        return {'symbols': list(self.symbols), 'level': self.level, 'unk': self.unk, 'pad': self.pad,
-                'lower': getattr(self, 'lower', False)}
+# %% ../nbs/00_data.ipynb #5e1d7a07
+def _from_text(cls,
+               text, # a string, or a list of strings (lines, sentences)
+               level:str='char', # 'char' or 'word'
+               lower:bool=False, # lower-case before counting
+               min_count:int=1, # drop symbols seen fewer times (they become unknown)
+               unk:str=None, # unknown symbol; needed when min_count drops symbols you will meet again
+               pad:str=None, # padding symbol, code 0
+              ):
+    "A vocabulary of every symbol in a text (sorted, so that codes are reproducible)."
+    min_count = check_int('min_count', min_count, min=1)
+    if not isinstance(text, str) and not (isinstance(text, (list, tuple)) and all(isinstance(t, str) for t in text)):
+        raise TypeError(f"text must be a string or a list of strings, got {type(text).__name__} {str(text)[:60]!r}")
+    texts = [text] if isinstance(text, str) else list(text)
+    counts = Counter(s for t in texts for s in tokenize(t, level, lower))
+    v = cls(sorted(s for s, c in counts.items() if c >= min_count), level=level, unk=unk, pad=pad)
+    v.lower, v.counts = lower, counts
+    return v
 
-    @classmethod
-    def from_dict(cls, d:dict # what `to_dict` returned
-                 ):
-        "Rebuild a vocabulary saved with `to_dict`."
-        if not isinstance(d, dict) or not isinstance(d.get('symbols'), list):
-            raise ValueError(f"a saved vocabulary is a dict with a 'symbols' list (from Vocab.to_dict), got {str(d)[:80]!r}")
-        v = cls(d['symbols'], level=d.get('level', 'char'), unk=d.get('unk'), pad=d.get('pad'))
-        v.lower = d.get('lower', False)
-        return v
+Vocab.from_text = classmethod(_from_text)
 
-    def one_hot(self, seq # a string or a sequence of symbols
+# %% ../nbs/00_data.ipynb #5e1d7a08
+def _to_dict(self) -> dict:
+    "Everything needed to rebuild this vocabulary, as plain JSON-ready values (for saving beside a model)."
+    return {'symbols': list(self.symbols), 'level': self.level, 'unk': self.unk, 'pad': self.pad,
+            'lower': getattr(self, 'lower', False)}
+
+def _from_dict(cls, d:dict # what `to_dict` returned
+              ):
+    "Rebuild a vocabulary saved with `to_dict`."
+    if not isinstance(d, dict) or not isinstance(d.get('symbols'), list):
+        raise ValueError(f"a saved vocabulary is a dict with a 'symbols' list (from Vocab.to_dict), got {str(d)[:80]!r}")
+    v = cls(d['symbols'], level=d.get('level', 'char'), unk=d.get('unk'), pad=d.get('pad'))
+    v.lower = d.get('lower', False)
+    return v
+
+def _one_hot_of(self, seq # a string or a sequence of symbols
                ) -> np.ndarray:
-        "One-hot rows of a sequence: shape (len(seq), len(vocab)), float32."
-        return one_hot(self.encode(seq), len(self))
+    "One-hot rows of a sequence: shape (len(seq), len(vocab)), float32."
+    return one_hot(self.encode(seq), len(self))
+
+Vocab.to_dict, Vocab.from_dict, Vocab.one_hot = _to_dict, classmethod(_from_dict), _one_hot_of
 
 # %% ../nbs/00_data.ipynb #a31484c3
 def one_hot(codes, # integer codes, any shape
@@ -183,13 +195,14 @@ def _window_index(seq, length, step):
                          f"the sequence has {len(arr)}")
     return arr, np.arange(0, len(arr) - length, step)[:, None] + np.arange(length)
 
+# %% ../nbs/00_data.ipynb #5e1d7a09
 def windows(seq, # a sequence of codes (or any items), at least length+1 long
             length:int, # window length L
             step:int=1, # stride between window starts
             shifted:bool=False, # targets: False, the item after each window; True, the window one step later
            ) -> tuple:
     "Examples cut from a sequence: X[i] = seq[s:s+L] for s = 0, step, 2*step, ...; y[i] = seq[s+L], or seq[s+1:s+L+1] when shifted."
-    arr, idx = _window_index(seq, length, step)
+    arr, idx = _window_index(seq, length, step)  # the checked sequence and the positions of every window
     return arr[idx], (arr[idx + 1] if shifted else arr[idx[:, -1] + 1])
 
 def shifted_windows(seq, # a sequence of codes (or any items), at least length+1 long
@@ -230,7 +243,7 @@ def data_card(name:str # a dataset name from `list_datasets()`
     if not p.is_file(): raise FileNotFoundError(f"dataset {name!r} has no data card ({name}.md)")
     return p.read_text(encoding='utf-8')
 
-# %% ../nbs/00_data.ipynb #56d7153b
+# %% ../nbs/00_data.ipynb #5e1d7a0b
 STDLIB_MODULES = ('abc', 'argparse', 'array', 'ast', 'base64', 'bisect', 'calendar', 'collections', 'contextlib',
     'copy', 'csv', 'datetime', 'decimal', 'difflib', 'email', 'enum', 'fnmatch', 'fractions', 'ftplib', 'functools',
     'getopt', 'glob', 'gzip', 'hashlib', 'heapq', 'hmac', 'html', 'http.client', 'imaplib', 'inspect', 'io',
@@ -241,6 +254,7 @@ STDLIB_MODULES = ('abc', 'argparse', 'array', 'ast', 'base64', 'bisect', 'calend
     'traceback', 'typing', 'unittest', 'urllib.parse', 'urllib.request', 'uuid', 'warnings', 'wave', 'weakref',
     'xml.dom.minidom', 'zipfile', 'zlib')
 
+# %% ../nbs/00_data.ipynb #56d7153b
 def docstring_sentences(max_chars:int=60, # longest sentence kept (characters, full stop included)
                         modules=STDLIB_MODULES, # standard-library modules to read
                        ) -> list:
@@ -304,7 +318,7 @@ def corpus_info(text:str # a corpus
 
 # %% ../nbs/00_data.ipynb #a79ce496
 NIETZSCHE_URL = 'https://s3.amazonaws.com/text-datasets/nietzsche.txt'
-NIETZSCHE_CHARS = 600_893  # length of the text as the Keras example reads it (seed document 002)
+NIETZSCHE_CHARS = 600_893  # length of the text as the Keras text-generation example reads it
 
 def load_nietzsche(lower:bool=True, # lower-case, as the Keras example does
                    sha256:str=None, # expected SHA-256 of the file, checked by keras.utils.get_file when given
@@ -348,6 +362,7 @@ def _check_one_hot_by_hand(answer):
         raise Hint("each row of a one-hot matrix holds exactly one 1; yours has rows that do not sum to 1")
     expect_array(answer, expected, 'the one-hot matrix')
 
+# %% ../nbs/00_data.ipynb #5e1d7a0c
 _WINDOW_CASES = [(np.arange(10), 4, 1), (np.arange(10), 4, 3), (np.arange(20, 0, -1), 5, 4), (np.arange(7) * 10, 2, 2), (np.arange(6), 5, 1)]
 
 @exercise('data-2', function='f(seq, length, step)')
@@ -369,6 +384,7 @@ def _check_windows_by_hand(answer):
         expect_array(ax, X, f"X ({case})")
         expect_array(ay, y, f"y ({case})")
 
+# %% ../nbs/00_data.ipynb #5e1d7a0d
 _COUNT_CASES = [(100, 10, 1), (100, 10, 3), (11, 10, 1), (50, 7, 5), (1000, 40, 3), (30, 4, 100)]
 
 @exercise('data-3', function='n_examples(n, length, step)')

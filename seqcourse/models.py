@@ -37,14 +37,14 @@ def recurrent_layer(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
 
 # %% ../nbs/95_models.ipynb #fad5d2a3
 def param_count(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
-                features:int, # m, input features per step
-                units:int, # n, units of the layer
-                reset_after:bool=True, # GRU only: Keras' default form, with a second bias row of 3n
+                features:int, # d, input features per step
+                units:int, # h, units of the layer
+                reset_after:bool=True, # GRU only: Keras' default form, with a second bias row of 3h
                ) -> int:
-    "Number of weights of one recurrent layer, g n (m + n + 1) (+ 3n for a reset_after GRU), from the formula."
-    cell, m, n = cell_name(cell), check_int('features', features), check_int('units', units)
+    "Number of weights of one recurrent layer, g h (d + h + 1) (+ 3h for a reset_after GRU), from the formula."
+    cell, d, h = cell_name(cell), check_int('features', features), check_int('units', units)
     g = GATE_BLOCKS[cell]
-    return g * n * (m + n + 1) + (g * n if cell == 'GRU' and reset_after else 0)
+    return g * h * (d + h + 1) + (g * h if cell == 'GRU' and reset_after else 0)
 
 # %% ../nbs/95_models.ipynb #ee12663e
 INPUTS = ('onehot', 'codes', 'codes-onehot')

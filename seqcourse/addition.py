@@ -2,9 +2,9 @@
 
 # %% auto #0
 __all__ = ['DIGIT_CHARS', 'query_width', 'answer_width', 'CharacterTable', 'sample_pairs', 'format_query', 'format_answer',
-           'AdditionData', 'make_data', 'split', 'exact_match', 'build_model', 'accuracies', 'recipe_optimizer',
-           'model_digits', 'reads_reversed', 'guess_rows', 'show_guesses', 'train', 'solve', 'count_carries',
-           'accuracy_by']
+           'AdditionData', 'make_data', 'check_pairs', 'split', 'exact_match', 'build_model', 'accuracies',
+           'recipe_optimizer', 'model_digits', 'reads_reversed', 'guess_rows', 'show_guesses', 'train', 'solve',
+           'count_carries', 'accuracy_by']
 
 # %% ../nbs/06_addition.ipynb #bf8ca562
 __doc__ = "Learning to add: addition problems as strings, the encoder-decoder, its training recipe and its errors."  # the module's docstring (nbdev puts __all__ first)
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-from .core import check_fraction, check_int
+from .core import check_fraction, check_int, check_number, is_int
 from .data import UnknownSymbolError, Vocab, one_hot
 from .exercises import Hint, exercise, expect_array
 from .models import cell_name, encoder_decoder
@@ -42,6 +42,10 @@ class CharacterTable:
                  chars:str=DIGIT_CHARS, # the symbols besides padding, in code order
                  pad:str=' ', # padding symbol (code 0), added on the right of short strings
                 ):
+        if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
+            raise ValueError(f"chars must be a non-empty str of distinct symbols, got {chars!r}")
+        if not isinstance(pad, str) or len(pad) != 1 or pad in chars:
+            raise ValueError(f"pad must be one character that is not among chars {chars!r} (it fills the fixed width), got {pad!r}")
         self.vocab, self.pad = Vocab(list(chars), pad=pad), pad
 
     def __len__(self): return len(self.vocab)
@@ -113,7 +117,7 @@ def sample_pairs(n:int, # how many distinct pairs
     capacity = 10**digits * (10**digits + 1) // 2
     try: n = check_int('n', n, max=capacity // 2)
     except ValueError as e: raise ValueError(f"{e} (digits={digits} allows half of the {capacity} distinct pairs)") from None
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int('seed', seed, min=0, max=2**32 - 1))
     seen, out = set(), []
     while len(out) < n:
         m = 2 * (n - len(out)) + 16
@@ -147,7 +151,7 @@ def format_answer(a:int, # first operand
                   pad:str=' ', # padding symbol
                  ) -> str:
     "The target string: the sum, padded on the right to digits+1 characters."
-    s = str(int(a) + int(b))
+    s = str(check_int('a', a, min=0) + check_int('b', b, min=0))
     if len(s) > answer_width(digits): raise ValueError(f"{a}+{b}={s} does not fit {answer_width(digits)} characters")
     return s + pad * (answer_width(digits) - len(s))
 
@@ -180,17 +184,30 @@ def make_data(n:int=50_000, # number of distinct problems
              ) -> AdditionData:
     "A seeded set of distinct addition problems, one-hot encoded."
     table = table or CharacterTable()
-    pairs = sample_pairs(n, digits, seed) if pairs is None else np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = sample_pairs(n, digits, seed) if pairs is None else check_pairs(pairs)
     q = [format_query(a, b, digits, reverse, table.pad) for a, b in pairs.tolist()]
     t = [format_answer(a, b, digits, table.pad) for a, b in pairs.tolist()]
     return AdditionData(pairs, q, t, table.encode_batch(q, query_width(digits)),
                         table.encode_batch(t, answer_width(digits)), digits, reverse)
+
+def check_pairs(pairs # operands, shape (n, 2): non-negative integers
+               ) -> np.ndarray:
+    "Return `pairs` as an int64 array of shape (n, 2), n >= 1; anything else (floats, bools, negatives, other shapes) is an error naming it."
+    p = np.asarray(pairs)
+    if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
+        raise ValueError(f"pairs must have shape (n, 2) with n >= 1 (one row a, b per problem), got shape {p.shape}: {pairs!r}")
+    raw = p if isinstance(pairs, np.ndarray) else np.asarray(pairs, dtype=object)    # a list's True stays a bool
+    bad = [v for v in raw.ravel().tolist() if not is_int(v)] if raw.dtype == object or p.dtype.kind not in 'iu' else []
+    if bad: raise ValueError(f"pairs must hold integers (operands are whole numbers), got {bad[0]!r}")
+    if (p < 0).any(): raise ValueError(f"pairs must hold non-negative integers, got {int(p[p < 0][0])}")
+    return p.astype(np.int64)
 
 def split(data:AdditionData, # the problems (already in random order)
           val_fraction:float=0.1, # share held out for validation
          ) -> tuple:
     "Train and validation parts: the last `val_fraction` of the problems are held out."
     check_fraction('val_fraction', val_fraction)
+    if len(data) < 2: raise ValueError(f"need at least 2 problems to split into training and validation, got {len(data)}")
     k = len(data) - max(1, int(round(len(data) * val_fraction)))
     return data.subset(slice(0, k)), data.subset(slice(k, None))
 
@@ -232,6 +249,7 @@ def accuracies(y_true, # one-hot targets (n, steps, classes) or codes (n, steps)
     if t.ndim == 3: t = t.argmax(-1)
     if p.ndim == 3: p = p.argmax(-1)
     if t.shape != p.shape: raise ValueError(f"targets {t.shape} and predictions {p.shape} differ in shape")
+    if t.size == 0: raise ValueError(f"no problems to score: targets and predictions are empty (shape {t.shape})")
     ok = t == p
     return float(ok.mean()), float(ok.all(-1).mean())
 
@@ -243,6 +261,8 @@ def recipe_optimizer(steps_per_epoch:int, # batches per epoch
                     ):
     "The chapter's recipe: Adam starting at a high rate, decaying by `decay` per epoch, with gradient clipping."
     steps_per_epoch = check_int('steps_per_epoch', steps_per_epoch)
+    lr, clipnorm = check_number('lr', lr, 0, min_open=True), check_number('clipnorm', clipnorm, 0, min_open=True)
+    decay = check_number('decay', decay, 0, 1, min_open=True)
     sched = keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=steps_per_epoch, decay_rate=decay)
     return keras.optimizers.Adam(sched, clipnorm=clipnorm)
 
@@ -254,7 +274,10 @@ def model_digits(model # a model from `build_model`
 def reads_reversed(model # a model from `build_model` or from `seqcourse.models.load_model`
                   ):
     "Whether the model reads reversed queries: `model.meta['reverse']` (or an older `reverse_input`); None if unknown."
-    return (getattr(model, 'meta', None) or {}).get('reverse', getattr(model, 'reverse_input', None))
+    r = (getattr(model, 'meta', None) or {}).get('reverse', getattr(model, 'reverse_input', None))
+    if r is not None and not isinstance(r, (bool, np.bool_)):
+        raise ValueError(f"the model's saved 'reverse' setting must be True or False, got {r!r}: pass reverse= to say how it reads")
+    return None if r is None else bool(r)
 
 def guess_rows(model, # a model from `build_model`
                data:AdditionData, # problems to show (validation)
@@ -339,7 +362,9 @@ def solve(model, # a trained model from `build_model`
     table = table or CharacterTable()
     many = not isinstance(query, str)
     queries = list(query) if many else [query]
+    if not queries: raise ValueError("no queries to solve: give 'a+b' or a non-empty list of them")
     if reverse is None: reverse = reads_reversed(model)
+    elif not isinstance(reverse, (bool, np.bool_)): raise ValueError(f"reverse must be True, False or None, got {reverse!r}")
     if reverse is None:
         raise ValueError("the model does not record whether it reads reversed queries (no model.meta['reverse']): "
                          "pass reverse=True or reverse=False")

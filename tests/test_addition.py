@@ -221,3 +221,47 @@ def test_exercise_checkers_reject_wrong_answers():
     assert not check('addition-2', lambda a, b, d: format_query(a, b, d, reverse=False))
     assert check('addition-3', accuracies)
     assert not check('addition-3', lambda t, p: accuracies(t, p)[::-1])
+
+
+def test_no_silent_wrong_results_in_the_public_api():
+    "Bad input is refused with an error that names the value, never turned into another problem."
+    from seqcourse.addition import check_pairs
+    with pytest.raises(ValueError, match=r'integers.*1\.7'): make_data(pairs=[[1.7, 2.2]])
+    with pytest.raises(ValueError, match=r'integers.*True'): make_data(pairs=[[True, 2]])
+    with pytest.raises(ValueError, match=r'non-negative.*-3'): make_data(pairs=[[-3, 2]])
+    with pytest.raises(ValueError, match=r'shape \(n, 2\).*\(0,\)'): make_data(pairs=[])
+    with pytest.raises(ValueError, match=r'shape \(n, 2\).*\(1, 3\)'): make_data(pairs=[[1, 2, 3]])
+    with pytest.raises(ValueError, match='1234 has 4 digits'): make_data(pairs=[[1234, 1]], digits=3)
+    assert check_pairs([[1, 2], [30, 4]]).tolist() == [[1, 2], [30, 4]]
+    with pytest.raises(ValueError, match="pad must be one character.*got ''"): CharacterTable(pad='')
+    with pytest.raises(ValueError, match="pad must be one character.*got '--'"): CharacterTable(pad='--')
+    with pytest.raises(ValueError, match="pad must be one character.*got '1'"): CharacterTable(pad='1')
+    with pytest.raises(ValueError, match='chars must be a non-empty str'): CharacterTable('')
+    with pytest.raises(ValueError, match='distinct'): CharacterTable('0012')
+    with pytest.raises(ValueError, match='a must be an integer >= 0, got 1.7'): format_answer(1.7, 2, 3)
+    with pytest.raises(ValueError, match='no problems to score'): accuracies(np.zeros((0, 4)), np.zeros((0, 4)))
+    with pytest.raises(ValueError, match='at least 2 problems'): split(make_data(pairs=[[1, 2]]), 0.5)
+    with pytest.raises(ValueError, match='lr must be a finite number > 0, got -1'): recipe_optimizer(10, lr=-1)
+    with pytest.raises(ValueError, match='decay'): recipe_optimizer(10, decay=0)
+    with pytest.raises(ValueError, match='clipnorm'): recipe_optimizer(10, clipnorm=float('nan'))
+    o = Oracle(3, True)
+    with pytest.raises(ValueError, match='no queries'): solve(o, [])
+    with pytest.raises(ValueError, match="reverse must be True, False or None, got 'no'"): solve(o, '1+2', reverse='no')
+    with pytest.raises(TypeError, match='expected a str, got int'): solve(o, [12])
+    o.meta = {'reverse': 'False'}                                    # a hand-edited settings file: not guessed at
+    with pytest.raises(ValueError, match="'reverse' setting must be True or False, got 'False'"): solve(o, '1+2')
+    assert o.seen == []
+
+
+@pytest.mark.filterwarnings('ignore:Skipping variable loading for optimizer')
+@pytest.mark.parametrize('reverse', [True, False])
+def test_save_load_solve_round_trip_keeps_the_orientation(tmp_path, reverse):
+    "save_model(meta=model.meta) -> load_model -> solve feeds the reloaded model the queries it was built to read."
+    set_seed(1)
+    m = build_model('GRU', 8, digits=2, reverse=reverse)
+    save_model(m, tmp_path / 'm.keras', None, meta=m.meta)
+    loaded, _ = load_model(tmp_path / 'm.keras')
+    qs = ['12+5', '99+99', '0+7']
+    assert reads_reversed(loaded) is reverse
+    assert solve(loaded, qs) == solve(m, qs)
+    assert solve(loaded, qs) == solve(m, qs, reverse=reverse)

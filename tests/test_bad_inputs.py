@@ -387,9 +387,6 @@ def all_cases(tmp) -> list:
 
 # Chapter cases that still fail: strict xfails, so that a fix shows up as XPASS and the mark is removed.
 XFAIL = {
-    'hello.n_features depth 0': ('hello', 'depth 0 returns 0 features instead of an error'),
-    'hello.config_seed seed -1': ('hello', 'seed -1 is accepted'),
-    'addition.make_data seed -1': ('addition', "seed -1 fails inside numpy ('expected non-negative integer')"),
 }
 
 _TMP = Path(tempfile.mkdtemp(prefix='seqcourse-bad-inputs-'))

@@ -260,3 +260,23 @@ def test_packed_networks_agree_with_scratch_cells(cell, encoding):
         h, _ = scratch.from_keras(m.get_layer('rnn1'))(x[:, k])
         W, b = m.get_layer('output').get_weights()
         assert np.abs(got[:, k] - softmax(h[:, -1] @ W + b)).max() < 1e-5
+
+
+def test_run_trials_on_an_executor_gives_the_serial_records():
+    "Any concurrent.futures.Executor (here threads) trains the packs; records and weights are those of the serial run."
+    from concurrent.futures import ThreadPoolExecutor
+    from seqcourse.hello import network_flops
+    text = 'hello world, the program says hello world again. ' * 6
+    configs = [dict(cell='LSTM', units=3, window=4, encoding='scaled', trial=0),
+               dict(cell='GRU', units=4, window=4, encoding='onehot', trial=1, epochs=1),
+               dict(cell='SimpleRNN', units=4, window=3, encoding='scaled', trial=0)]
+    probes = {4: [('hell', 'hello world')], 3: [('hel', 'hello world')]}
+    here, packs_here = run_trials(configs, text, 2, probes, eval_every=1)
+    with ThreadPoolExecutor(2) as pool:
+        there, packs_there = run_trials(configs, text, 2, probes, eval_every=1, executor=pool)
+    assert here == there and list(packs_here) == list(packs_there)
+    for k in packs_here:
+        for key in packs_here[k].weights:
+            for w1, w2 in zip(packs_here[k].weights[key], packs_there[k].weights[key]): np.testing.assert_array_equal(w1, w2)
+    with pytest.raises(TypeError, match='concurrent.futures.Executor'): run_trials(configs, text, 2, probes, executor='threads')
+    assert network_flops('LSTM', 128, 4) == 3 * (4 * 2 * (1 + 128) * 512 + 2 * 128 * 26)

@@ -7,7 +7,7 @@ from seqcourse.exercises import check
 from seqcourse.core import sigmoid
 from seqcourse.chain import (LOVEHATE_FIRST, LOVEHATE_SECOND, LOVEHATE_THIRD, LOVEHATE_THIRD_BY_PAIR, make_lovehate,
                              lovehate_tsv, load_lovehate, encode_rows, split_rows, majority_accuracy,
-                             count_table_accuracy, NGramModel, dense_step_model, hidden_model, hidden_activations, top_k,
+                             count_table_accuracy, NGramModel, kn_discounts, third_word_table, dense_step_model, hidden_model, hidden_activations, top_k,
                              chain_predict, build_chain, build_recurrent_chain, build_word_rnn, rnn_predict,
                              build_model1, build_model2)
 
@@ -232,3 +232,56 @@ def test_exercise_checkers_accept_right_and_reject_wrong_answers(data):
     for _, w2, w3 in words: groups.setdefault(w2, Counter())[w3] += 1
     right = sum(max(c.values()) for c in groups.values()) / len(words)
     assert check('chain-3', right) and not check('chain-3', right + 0.01) and not check('chain-3', 'half')
+
+
+# ---- Kneser-Ney and the grammar's own tables --------------------------------------------------------------------
+def test_kneser_ney_by_hand_and_as_a_distribution():
+    m = NGramModel(2, smoothing='kneser-ney', discount=0.5).fit('abab abba')
+    # continuation counts a 3 (after b, after space, text start), b 2, space 1: P(a) = (3 - .5 + .5 * 3 / 3) / 6
+    assert m.prob('', 'a') == pytest.approx(0.5) and m.prob('', ' ') == pytest.approx(1 / 6)
+    assert m.prob('b', 'a') == pytest.approx((2 - 0.5 + 0.5 * 3 * 0.5) / 4)      # after b: a 2, space 1, b 1
+    assert m.prob('a', 'a') == pytest.approx(0.5 * 1 * 0.5 / 3)                  # after a: only b, 3 times
+    for smoothing in ('witten-bell', 'kneser-ney'):
+        for data, ctxs in (('the cat sat on the mat. the cat ate.', ['', 't', 'the ', 'qq', 'cat s']),
+                           ([['i', 'love', 'it'], ['we', 'hate', 'it', 'now']], [(), ('love',), ('i', 'love'), ('x', 'y')])):
+            for order in (1, 2, 3, 4):
+                m = NGramModel(order, smoothing=smoothing).fit(data)
+                for ctx in ctxs:
+                    p = m.probs(ctx)
+                    assert abs(p.sum() - 1) < 1e-12 and p.min() > 0
+                    assert np.allclose(p, [m.prob(ctx, s) for s in m.vocab.symbols])
+    pairs = NGramModel(3, smoothing='kneser-ney').fit_pairs(np.array([[0, 1], [2, 1], [2, 1], [0, 3]]), np.array([5, 6, 6, 5]))
+    assert abs(sum(pairs.prob([0, 1], s) for s in pairs.vocab.symbols) - 1) < 1e-12
+    assert pairs.counts([2, 1]) == {6: 2} and pairs.most_likely([4, 1]) == 6   # the count table is the same under either smoothing
+
+
+def test_kneser_ney_beats_witten_bell_on_real_text_and_discounts():
+    from seqcourse.data import stdlib_docstrings
+    text = stdlib_docstrings(max_chars=60_000)          # tens of thousands of characters: where discounting pays
+    v = Vocab.from_text(text)
+    bits = {s: NGramModel(5, v, smoothing=s).fit(text[:50_000]).bits_per_char(text[50_000:]) for s in ('witten-bell', 'kneser-ney')}
+    assert bits['kneser-ney'] < bits['witten-bell'] - 0.1
+    y = 3 / (3 + 2 * 2)                                   # n1 = 3, n2 = 2, n3 = n4 = 1
+    assert kn_discounts([1, 1, 1, 2, 2, 3, 4]) == pytest.approx((1 - 2 * y * 2 / 3, 2 - 3 * y * 1 / 2, 3 - 4 * y * 1 / 1))
+    assert all(0.05 <= d <= k for k, d in enumerate(kn_discounts([1, 1, 1]), 1))
+
+
+def test_ngram_bad_inputs_name_the_value():
+    for bad, match in ((dict(order=0), '0'), (dict(order=2, smoothing='good-turing'), 'good-turing'),
+                       (dict(order=2, smoothing='kneser-ney', discount=0), 'discount'),
+                       (dict(order=2, discount=0.5), 'discount'), (dict(order=2.5), '2.5')):
+        with pytest.raises(ValueError, match=match): NGramModel(**bad)
+    m = NGramModel(2).fit('abab')
+    with pytest.raises(UnknownSymbolError, match="'z'"): m.prob('a', 'z')
+    with pytest.raises(UnknownSymbolError, match="'z'"): m.bits_per_char('abz')
+    with pytest.raises(ValueError, match='empty'): m.bits_per_char('')
+    with pytest.raises(UnknownSymbolError, match="'q'"): NGramModel(2, Vocab(list('ab'))).fit('abq')
+    assert m.bits_per_char(['ab', 'ba'], many=True) == pytest.approx(
+        -(np.log2(m.prob('', 'a')) + np.log2(m.prob('a', 'b')) + np.log2(m.prob('', 'b')) + np.log2(m.prob('b', 'a'))) / 4)
+
+
+def test_third_word_table_is_what_the_generator_draws_from():
+    assert third_word_table('hate', 'to') is LOVEHATE_THIRD_BY_PAIR[('hate', 'to')]
+    assert third_word_table('love', 'with') is LOVEHATE_THIRD['with']
+    with pytest.raises(ValueError, match="'zebra'"): third_word_table('love', 'zebra')
+    with pytest.raises(ValueError, match='-1'): make_lovehate(5, seed=-1)

@@ -6,7 +6,7 @@ from seqcourse.data import Vocab, UnknownSymbolError, load_nietzsche, NIETZSCHE_
 from seqcourse.chain import NGramModel
 from seqcourse.models import CELLS, many_to_many, save_model, load_model
 from seqcourse.sampling import Stepper, generate
-from seqcourse.textgen import split_text, text_sequences, uniform_bits, MODEL_KINDS, nats_to_bits, per_position_bits
+from seqcourse.textgen import split_text, text_sequences, epoch_windows, uniform_bits, MODEL_KINDS, nats_to_bits, per_position_bits
 from seqcourse.exercises import check
 
 HELLO = 'hello world ' * 60
@@ -49,14 +49,33 @@ def test_nietzsche_loader_checks_the_length_without_network(tmp_path, monkeypatc
     assert load_nietzsche() == 'x' * NIETZSCHE_CHARS
 
 
-def test_split_by_position_and_shifted_sequences():
-    tr, va = split_text('0123456789', 0.3)
-    assert tr + va == '0123456789' and va == '789'
+def test_split_by_blocks_and_shifted_sequences():
+    tr, va = split_text('0123456789', 0.3, blocks=1)
+    assert tr == ['0123456'] and va == ['789']
+    tr, va = split_text('abcdefghij' * 20, 0.1, blocks=10)
+    assert [len(t) for t in tr] == [18] * 10 and [len(v) for v in va] == [2] * 10 and ''.join(a + b for a, b in zip(tr, va)) == 'abcdefghij' * 20
     for bad in (0, 1, -0.1, True):
-        with pytest.raises(ValueError, match='val_frac'): split_text('0123456789', bad)
+        with pytest.raises(ValueError, match='val_frac'): split_text('0123456789' * 10, bad)
     with pytest.raises(ValueError, match='too short'): split_text('abc', 0.1)
+    with pytest.raises(ValueError, match="''"): split_text('')
+    with pytest.raises(ValueError, match='blocks'): split_text('abcdefghij' * 10, blocks=0)
     X, Y = text_sequences(np.arange(23), 5)
     assert X.shape == Y.shape == (4, 5) and np.array_equal(Y, X + 1) and X[1, 0] == 5
+
+
+def test_epoch_windows_cut_from_a_new_offset_and_shuffle():
+    rng = np.random.default_rng(0)
+    offsets = set()
+    for _ in range(20):
+        X, Y = epoch_windows(np.arange(1000), 10, rng)
+        assert np.array_equal(Y, X + 1) and len(set(X[:, 0] % 10)) == 1 and len(X) >= 98
+        assert not np.array_equal(X[:, 0], np.sort(X[:, 0]))        # shuffled
+        offsets.add(int(X[0, 0] % 10))
+    assert len(offsets) > 3
+    a, b = (epoch_windows(np.arange(100), 7, np.random.default_rng(3)) for _ in range(2))
+    assert np.array_equal(a[0], b[0])                                 # the same generator seed, the same cut
+    with pytest.raises(ValueError, match='5'): epoch_windows(np.arange(20), 4, 5)
+    with pytest.raises(ValueError, match='length'): epoch_windows(np.arange(20), 0, np.random.default_rng(0))
 
 
 def test_encoding_lower_cases_and_names_unknown_symbols():
@@ -107,6 +126,8 @@ def test_char_model_layers_and_outputs(kind):
 
 def test_nats_to_bits():
     assert nats_to_bits(math.log(2)) == pytest.approx(1) and np.allclose(nats_to_bits([0, math.log(4)]), [0, 2])
+    for bad in ('x', float('nan'), None, True):
+        with pytest.raises(ValueError, match='nats'): nats_to_bits(bad)
 
 
 @pytest.mark.parametrize('kind', list(MODEL_KINDS))

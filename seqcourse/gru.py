@@ -64,6 +64,7 @@ def sentence_vocab(sentences:list, # the training sentences
                   ):
     "Character vocabulary of a list of sentences, with the newline end mark and a padding symbol at code 0."
     from seqcourse.data import Vocab
+    if not len(sentences): raise ValueError(f"sentence_vocab needs at least one sentence; got an empty list {list(sentences)!r}")
     return Vocab.from_text(list(sentences) + ['\n'], pad='<pad>')
 
 def sentence_arrays(sentences:list, # one-line sentences (without newlines)
@@ -205,6 +206,11 @@ def masked_scores(logits, # (batch, time, classes) logits
                  ) -> tuple:
     "Cross-entropy per real position (nats) and next-symbol accuracy at the real positions."
     import tensorflow as tf
+    shapes = tuple(np.shape(a) for a in (logits, targets, mask))
+    if len(shapes[0]) != 3 or shapes[1] != shapes[0][:2] or shapes[2] != shapes[0][:2]:
+        raise ValueError(f"masked_scores needs logits (batch, time, classes) and targets and mask of shape (batch, time); "
+                         f"got logits {shapes[0]}, targets {shapes[1]}, mask {shapes[2]}")
+    if not np.asarray(mask).sum() > 0: raise ValueError("the mask marks no real position (all zeros): there is nothing to score")
     ce = tf.nn.sparse_softmax_cross_entropy_with_logits(tf.cast(targets, tf.int32), logits).numpy()
     hit = (np.argmax(np.asarray(logits), -1) == np.asarray(targets))
     w = np.asarray(mask, np.float64)
@@ -216,7 +222,7 @@ def epoch_orders(n:int, # number of examples
                 ) -> list:
     "One random permutation of the examples per epoch, shared by every model trained on them."
     n, epochs = check_int('n', n), check_int('epochs', epochs)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int('seed', seed, min=0, max=2**32 - 1))
     return [rng.permutation(n) for _ in range(epochs)]
 
 class MaskedScores(keras.callbacks.Callback):

@@ -54,6 +54,7 @@ def phrase_vocab(phrases:list, # the phrases (one line each)
                 ):
     "Character vocabulary of phrases, with the newline that pads and ends them."
     from seqcourse.data import Vocab
+    if not len(phrases): raise ValueError(f"phrase_vocab needs at least one phrase; got an empty list {list(phrases)!r}")
     return Vocab.from_text(list(phrases) + ['\n'])
 
 def phrase_windows(phrases:list, # phrases without newlines
@@ -132,7 +133,7 @@ from .exercises import Hint, exercise, expect_array
 def exercise_lstm(seed:int=7 # seed of the weights and inputs
                  ) -> dict:
     "A small LSTM (3 features, 4 units) and one step's inputs, for the exercises: kernel, recurrent_kernel, bias, x, h, c."
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int('seed', seed, min=0, max=2**32 - 1))
     m, n, B = 3, 4, 2
     return {'kernel': rng.normal(0, 0.6, (m, 4 * n)), 'recurrent_kernel': rng.normal(0, 0.6, (n, 4 * n)),
             'bias': rng.normal(0, 0.5, 4 * n), 'x': rng.normal(size=(B, m)), 'h': rng.normal(0, 0.5, (B, n)),

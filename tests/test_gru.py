@@ -197,3 +197,10 @@ def test_save_load_round_trip_in_fresh_process(tiny_model, tmp_path):
     assert v2.symbols == v.symbols
     assert sample(loaded, v2) == here
     assert fresh_process_samples(path, 3, 11, 0.9, 'o') == here
+
+
+def test_bad_inputs_are_refused():
+    with pytest.raises(ValueError, match='empty'): sentence_vocab([])
+    with pytest.raises(ValueError, match='-1'): epoch_orders(5, 1, seed=-1)
+    with pytest.raises(ValueError, match=r'targets \(2, 4\)'): masked_scores(np.zeros((2, 3, 5)), np.zeros((2, 4), int), np.ones((2, 3)))
+    with pytest.raises(ValueError, match='no real position'): masked_scores(np.zeros((2, 3, 5)), np.zeros((2, 3), int), np.zeros((2, 3)))

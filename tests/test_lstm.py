@@ -176,14 +176,7 @@ def test_set_forget_bias_sets_block_1_of_every_lstm_layer():
     with pytest.raises(ValueError, match='no LSTM layer'): set_forget_bias(many_to_one(5, cell='GRU', units=2), 1.0)
 
 
-def test_the_forget_bias_reaches_memory_curve_through_prepare(monkeypatch):
-    "The chapter's call: memory_curve('LSTM', prepare=...) trains models whose forget bias starts at b_f."
-    import seqcourse.rnn as rnn
-    seen = []
-    def fit_nothing(self, *a, **kw):
-        "Skips training; records the forget bias the model would start from."
-        cell = self.get_layer('rnn1').cell
-        seen.append(cell.get_weights()[2][cell.units:2 * cell.units].copy())
-    monkeypatch.setattr(keras.Model, 'fit', fit_nothing)
-    out = rnn.memory_curve('LSTM', [2, 3], units=4, n_train=8, n_test=8, epochs=1, prepare=lambda m: set_forget_bias(m, 3.0))
-    assert [r['T'] for r in out] == [2, 3] and len(seen) == 2 and all(np.allclose(b, 3.0) for b in seen)
+def test_bad_inputs_are_refused():
+    from seqcourse.lstm import exercise_lstm
+    with pytest.raises(ValueError, match='empty'): phrase_vocab([])
+    with pytest.raises(ValueError, match='-1'): exercise_lstm(seed=-1)

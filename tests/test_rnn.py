@@ -4,7 +4,9 @@ import pytest
 from seqcourse.exercises import check
 from seqcourse.models import CELLS
 from seqcourse.rnn import (ScratchCell, ScratchRNN, keras_agreement, bptt, rnn_loss_and_grads, bptt_check, scaled_recurrent,
-                           gradient_norms, clip_by_global_norm, memory_task, memory_model, memory_settings, memory_curve,
+                           gradient_norms, clip_by_global_norm, memory_task, memory_model, memory_settings,
+                           memory_label, chrono_init, memory_pack, memory_benchmark, longest_gap_solved, memory_points_from,
+                           init_gradient_norms, MEMORY_LABELS,
                            alphabet_model, next_symbol)
 
 keras = pytest.importorskip('keras')
@@ -214,29 +216,84 @@ def test_memory_model_shapes_and_cells():
         memory_model('RNN')
 
 
-def test_memory_settings_and_curve_format():
-    q = memory_settings(True)
-    assert set(q) == {'Ts', 'n_train', 'n_test', 'epochs', 'repeats'} and len(q['Ts']) < len(memory_settings(False)['Ts'])
-    out = memory_curve('SimpleRNN', [0], units=4, n_train=32, n_test=16, epochs=1, repeats=2)
-    assert len(out) == 1 and out[0]['cell'] == 'SimpleRNN' and out[0]['T'] == 0 and len(out[0]['accuracies']) == 2
-    assert out[0]['accuracy'] == pytest.approx(np.mean(out[0]['accuracies'])) and 0 <= out[0]['accuracy'] <= 1
-    with pytest.raises(ValueError, match='repeats'):
-        memory_curve('SimpleRNN', [0], repeats=0)
+def test_memory_settings_and_labels():
+    q, f = memory_settings(True), memory_settings(False)
+    assert set(q) == set(f) == {'Ts', 'steps', 'batch', 'seeds', 'n_test'} and len(q['Ts']) < len(f['Ts']) and q['steps'] < f['steps'] and len(f['seeds']) >= 3
+    assert [memory_label(l) for l in MEMORY_LABELS] == [('SimpleRNN', 'default'), ('LSTM', 'default'), ('GRU', 'default'),
+                                                         ('LSTM', 'chrono'), ('GRU', 'chrono')]
+    with pytest.raises(ValueError, match="'bogus'"): memory_label('LSTM-bogus')
+    with pytest.raises(ValueError, match='no gates'): memory_label('SimpleRNN-chrono')
+    with pytest.raises(ValueError, match='cell must be one of'): memory_label('RNN')
 
 
-def test_memory_curve_prepare_and_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv('SEQCOURSE_BUILD', str(tmp_path))   # a fresh, private cache folder
-    built = []
-    def count(model): built.append(model.name)
-    kw = dict(Ts=[1], units=4, n_train=32, n_test=16, epochs=1, seed=3)
-    plain = memory_curve('SimpleRNN', **kw)
-    first = memory_curve('simplernn', **kw, prepare=count, tag='counting', cache=True)
-    assert first == plain and built == ['memory_SimpleRNN']      # prepare ran once per fresh model, same numbers
-    again = memory_curve('SimpleRNN', **kw, prepare=count, tag='counting', cache=True)
-    assert again == plain and len(built) == 1                         # read from the cache: nothing trained again
-    assert memory_curve('SimpleRNN', **kw, cache=True) == plain and len(list((tmp_path / 'cache').glob('memory_curve-*'))) == 2
-    with pytest.raises(ValueError, match='tag'):
-        memory_curve('SimpleRNN', **kw, prepare=count, cache=True)
+def test_chrono_init_sets_keep_gate_biases():
+    lstm, gru = keras.layers.LSTM(6), keras.layers.GRU(5)
+    for layer in (lstm, gru): layer(np.zeros((1, 2, 3), 'float32'))
+    keep = chrono_init(lstm, 50, seed=1)
+    b = lstm.cell.get_weights()[2]
+    assert np.allclose(b[6:12], keep) and np.allclose(b[:6], -keep) and np.all(b[12:18] == 0) and np.all(b[18:] == 0)
+    assert np.all((keep >= 0) & (keep <= np.log(49)))
+    keep = chrono_init(gru, 20, seed=1)
+    b = gru.cell.get_weights()[2]
+    assert b.shape == (2, 15) and np.allclose(b[0, :5], keep) and np.all(b[1, :5] == 0) and np.all(b[:, 5:] == 0)
+    with pytest.raises(ValueError, match='T_max'): chrono_init(lstm, 2)
+    with pytest.raises(TypeError, match='SimpleRNN'): chrono_init(_built(keras.layers.SimpleRNN(3)), 10)
+    with pytest.raises(ValueError, match='build it first'): chrono_init(keras.layers.LSTM(3), 10)
+
+
+def test_memory_pack_branches_are_independent_models():
+    m = memory_pack(['SimpleRNN', 'GRU-chrono'], 4, seeds=[0, 2], units=3)
+    assert m.branches == [('SimpleRNN', 0), ('SimpleRNN', 2), ('GRU-chrono', 0), ('GRU-chrono', 2)]
+    assert len(m.inputs) == 2 and len(m.outputs) == 4
+    same = memory_pack(['SimpleRNN'], 4, seeds=[0], units=3)
+    w = lambda model, name: model.get_layer(name).get_weights()[0]
+    assert np.array_equal(w(m, 'SimpleRNN_0'), w(same, 'SimpleRNN_0')) and not np.array_equal(w(m, 'SimpleRNN_0'), w(m, 'SimpleRNN_2'))
+    with pytest.raises(ValueError, match='at least one'): memory_pack([], 4)
+
+
+def test_memory_benchmark_points_and_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('SEQCOURSE_BUILD', str(tmp_path))
+    kw = dict(Ts=[2], steps=2, batch=4, seeds=[0, 1], n_test=8, units=2)
+    pts = memory_benchmark(['SimpleRNN'], **kw, cache=True)
+    assert [(p['label'], p['seed']) for p in pts] == [('SimpleRNN', 0), ('SimpleRNN', 1)]
+    assert all(set(p) >= {'cell', 'init', 'T', 'seed', 'accuracy', 'loss', 'steps', 'seconds'} and 0 <= p['accuracy'] <= 1 for p in pts)
+    assert pts[1]['cell'] == 'SimpleRNN' and pts[1]['init'] == 'default' and pts[0]['steps'] == 2
+    def no_training(*a, **k): raise AssertionError('trained again instead of reading the cache')
+    monkeypatch.setattr(keras.Model, 'fit', no_training)
+    assert memory_benchmark(['SimpleRNN'], **kw, cache=True) == pts
+    assert len(list((tmp_path / 'cache').glob('memory_benchmark-*'))) == 1
+    with pytest.raises(ValueError, match='steps'): memory_benchmark('LSTM', [2], steps=0)
+
+
+def test_longest_gap_solved_and_points_from(tmp_path, monkeypatch):
+    pts = [dict(label=l, T=T, seed=s, accuracy=a) for l, T, accs in (('A', 5, (1, 1, 0)), ('A', 10, (1, .2, .2)), ('B', 5, (0, 0, 0)))
+           for s, a in enumerate(accs)]
+    assert longest_gap_solved(pts) == {'A': 5, 'B': None} and longest_gap_solved(pts, min_seeds=1) == {'A': 10, 'B': None}
+    with pytest.raises(ValueError, match='at least one point'): longest_gap_solved([])
+    with pytest.raises(ValueError, match='target'): longest_gap_solved(pts, target=1.5)
+    monkeypatch.setenv('SEQCOURSE_BUILD', str(tmp_path))
+    from seqcourse.core import save_results
+    s = memory_settings(True)
+    assert memory_points_from('rnn', s, True) == []
+    save_results('rnn', {'memory_settings': s, 'memory_points': pts}, quick=True)
+    assert memory_points_from('rnn', s, True) == pts and memory_points_from('rnn', s, False) == [] and memory_points_from('rnn', memory_settings(False), True) == []
+
+
+def test_init_gradient_norms_shape():
+    g = init_gradient_norms('GRU', 6, seeds=[0], batch=4, units=3)
+    assert g.shape == (7,) and g[0] == 1 and np.all(g > 0)
+
+
+def test_bad_targets_and_gradients_are_refused():
+    rng = np.random.default_rng(0)
+    cell = ScratchRNN(rng.normal(size=(3, 4)), rng.normal(size=(4, 4)), np.zeros(4))
+    x = rng.normal(size=(2, 5, 3))
+    with pytest.raises(ValueError, match='-1'): rnn_loss_and_grads(cell, rng.normal(size=(4, 3)), np.zeros(3), x, np.array([[-1, 0, 0, 0, 0]] * 2))
+    with pytest.raises(ValueError, match='0..2.*got 3'): rnn_loss_and_grads(cell, rng.normal(size=(4, 3)), np.zeros(3), x, np.array([[3, 0, 0, 0, 0]] * 2))
+    with pytest.raises(ValueError, match='integer'): rnn_loss_and_grads(cell, rng.normal(size=(4, 3)), np.zeros(3), x, np.full((2, 5), 0.5))
+    with pytest.raises(ValueError, match='NaN'): clip_by_global_norm([np.array([1.0, np.nan])], 1.0)
+    with pytest.raises(ValueError, match='seed'): scaled_recurrent(4, 0.9, seed=-1)
+    with pytest.raises(ValueError, match='4294967296'): memory_task(4, 5, seed=2**32)
 
 
 # ---- alphabet helpers and exercises ---------------------------------------------------------------------------
@@ -264,3 +321,16 @@ def test_exercise_checkers(capsys):
     assert check('rnn-3', jac)
     assert not check('rnn-3', lambda rnn, x: jac(rnn, x).T)
     assert 'transposed' in capsys.readouterr().out
+
+
+def test_plot_memory_draws_one_label():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from seqcourse.rnn import plot_memory
+    pts = [dict(label='LSTM-chrono', T=T, seed=s, accuracy=a) for T in (5, 10) for s, a in enumerate((0.5, 1.0, 0.75))]
+    fig, ax = plt.subplots()
+    plot_memory(ax, pts, 'LSTM-chrono', name='chrono')
+    assert ax.get_legend_handles_labels()[1] == ['chrono'] and ax.get_xscale() == 'log'
+    with pytest.raises(ValueError, match="'GRU'"): plot_memory(ax, pts, 'GRU')
+    plt.close(fig)

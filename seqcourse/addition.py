@@ -145,6 +145,7 @@ def format_query(a:int, # first operand
     q = q + pad * (query_width(digits) - len(q))
     return q[::-1] if reverse else q
 
+# %% ../nbs/06_addition.ipynb #cf03bbec
 def format_answer(a:int, # first operand
                   b:int, # second operand
                   digits:int, # the most digits an operand may have
@@ -190,6 +191,7 @@ def make_data(n:int=50_000, # number of distinct problems
     return AdditionData(pairs, q, t, table.encode_batch(q, query_width(digits)),
                         table.encode_batch(t, answer_width(digits)), digits, reverse)
 
+# %% ../nbs/06_addition.ipynb #17011834
 def check_pairs(pairs # operands, shape (n, 2): non-negative integers
                ) -> np.ndarray:
     "Return `pairs` as an int64 array of shape (n, 2), n >= 1; anything else (floats, bools, negatives, other shapes) is an error naming it."
@@ -279,6 +281,7 @@ def reads_reversed(model # a model from `build_model` or from `seqcourse.models.
         raise ValueError(f"the model's saved 'reverse' setting must be True or False, got {r!r}: pass reverse= to say how it reads")
     return None if r is None else bool(r)
 
+# %% ../nbs/06_addition.ipynb #4292a50b
 def guess_rows(model, # a model from `build_model`
                data:AdditionData, # problems to show (validation)
                idx, # which problems

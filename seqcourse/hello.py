@@ -134,6 +134,7 @@ def remaining_letters(prompt:str, # the prompt, e.g. 'hell'
     if len(t) == len(s): raise ValueError(f"the prompt {prompt!r} is the whole target: nothing is left to predict")
     return t[len(s):]
 
+# %% ../nbs/05_hello.ipynb #93083df5
 def score_continuation(predicted:str, # letters the network produced
                        expected:str, # letters it should have produced
                       ) -> float:
@@ -270,6 +271,7 @@ def _pad_rows(a, rows):
     "`a` with its first rows repeated at the end, up to `rows` rows."
     return np.concatenate([a, np.resize(a, (rows - len(a),) + a.shape[1:])])
 
+# %% ../nbs/05_hello.ipynb #abcde6d3
 class PackedRun:
     "All trials that share a window length, trained together as one Keras model of `PackedRNN` groups."
     def __init__(self,
@@ -417,6 +419,7 @@ def setup_worker(threads:int # threads TensorFlow may use in this process
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
+# %% ../nbs/05_hello.ipynb #71a88919
 def network_flops(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
                   units:int, # N
                   window:int, # L, time steps
@@ -432,6 +435,7 @@ def _pack_cost(key, cs):
     (L, e) = key
     return e * L * sum(GATE_BLOCKS[c['cell']] * c['units'] ** 2 + 100 for c in cs)
 
+# %% ../nbs/05_hello.ipynb #e063b432
 def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, and optionally epochs
                text:str, # the training passage (curated here)
                epochs:int, # epochs of every run whose configuration does not give its own

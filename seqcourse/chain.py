@@ -56,6 +56,7 @@ LOVEHATE_SECOND = {
     'not':    _weights("love:3 hate:2"),
 }
 
+# %% ../nbs/01_chain.ipynb #8cf86abf
 # third word given the first two, where the first word changes the answer ...
 LOVEHATE_THIRD_BY_PAIR = {
     **{(w, 'to'): _weights("see:150 hear:18 watch:14 play:12 talk:10 go:10 sit:8 listen:8 get:6 take:6 make:6 know:5 "
@@ -70,6 +71,7 @@ LOVEHATE_THIRD_BY_PAIR = {
     ('loved', 'and'): _weights("cared:8 lost:4"),
 }
 
+# %% ../nbs/01_chain.ipynb #350442c7
 # ... and given the second word alone everywhere else
 LOVEHATE_THIRD = {
     'with':    _weights("each:60 all:10 a:8 his:8 her:8 my:8 the:6 someone:6 every:4 another:4 your:3"),
@@ -105,6 +107,10 @@ LOVEHATE_THIRD = {
     'story':   _weights("of:8 about:6 between:3"),
     'song':    _weights("about:8 for:5 of:4"),
     'life':    _weights("is:6 and:5"),
+}
+
+# %% ../nbs/01_chain.ipynb #431d0145
+LOVEHATE_THIRD.update({  # the rest of the table of word 3 given word 2
     'lost':    _weights("between:6 on:2"),
     'or':      _weights("hate:6 not:2"),
     'ones':    _weights("and:6 is:3 in:3 from:3"),
@@ -121,7 +127,7 @@ LOVEHATE_THIRD = {
     'think':   _weights("about:6 so:3"),
     'be':      _weights("loved:10 a:4 with:4 able:3"),
     'got':     _weights("love:3 to:2"),
-}
+})
 
 # %% ../nbs/01_chain.ipynb #70f9fe53
 def third_word_table(w1:str, # the first word

@@ -95,7 +95,7 @@ def gate_block(kernel, # Keras's fused input weights, shape (m, blocks*n)
     return np.concatenate([recurrent_kernel[:, k*n:(k+1)*n], kernel[:, k*n:(k+1)*n]])
 
 class DeepRNN:
-    "A stack of GRU or LSTM levels and an output layer of logits, every weight a tf.Variable (seed 004's notation)."
+    "A stack of GRU or LSTM levels and an output layer of logits, every weight a tf.Variable (the GRU/LSTM article's notation)."
     GATE_WEIGHTS = {'GRU': ('wr', 'wu', 'wa'), 'LSTM': ('wu', 'wf', 'wo', 'wc')}
 
     def __init__(self,

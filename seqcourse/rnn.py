@@ -344,11 +344,11 @@ def clip_by_global_norm(grads:list, # gradients: a list of arrays (any shapes)
 
 # %% ../nbs/02_rnn.ipynb #a8ef009e
 def alphabet_model(vocab_size:int, # number of symbols (the Embedding's input and the softmax's output)
-                   units:int=64, # SimpleRNN units, 64 as in seeds/003
+                   units:int=64, # SimpleRNN units, 64 as in the sequence-generation notebook
                    many_to_many:bool=True, # a prediction at every step (return_sequences) or only at the end
-                   activation:str='relu', # SimpleRNN activation, 'relu' as in seeds/003
+                   activation:str='relu', # SimpleRNN activation, 'relu' as in the sequence-generation notebook
                   ):
-    "Embedding(8) -> SimpleRNN -> Dense softmax, compiled with Adam and sparse categorical cross-entropy (seeds/003)."
+    "Embedding(8) -> SimpleRNN -> Dense softmax, compiled with Adam and sparse categorical cross-entropy (the sequence-generation notebook)."
     build = models.many_to_many if many_to_many else many_to_one
     model = build(vocab_size, cell='SimpleRNN', units=units, inputs='codes', embed_dim=8, activation=activation,
                   name='alphabet_many_to_many' if many_to_many else 'alphabet_many_to_one')

@@ -14,7 +14,7 @@ from conftest import ROOT
 STRIP = [r'```.*?```', r':::\{admonition\} Answer.*?:::', r'\$\$.*?\$\$', r'\$[^$\n]+\$', r'`[^`\n]*`',
          r'\{glue:?\w*\}`[^`]*`', r'\]\([^)]*\)', r'<[^>]+>']
 MEASURED = re.compile(r'(?<![\w.])(\d+(?:,\d{3})*\.\d+|\d+(?:\.\d+)?\s?%|\d+(?:\.\d+)?\s?(?:s|seconds?|minutes?|min|ms)\b)')
-SEED_NAME = re.compile(r'\b00[0-4]_[0-9a-f]{16}\b|seed document|\bseed 00[0-4]\b', re.I)
+SEED_NAME = re.compile(r'\b00[0-4]_[0-9a-f]{16}\b|seed document|\bseeds?[ /]00[0-4]\b', re.I)
 
 # Typed measurements still in a chapter's prose (issue "Honest pages"): the count may only go down.
 STILL_TYPED = {}

@@ -27,9 +27,12 @@ def _src(cell): return ''.join(cell['source']) if isinstance(cell['source'], lis
 
 
 def colab_cells(nb):
-    "Indices of a notebook's Colab install cells."
-    return [i for i, c in enumerate(nb['cells']) if c['cell_type'] == 'code' and any(m in _src(c) for m in OLD_MARKS)
-            and 'google.colab' in _src(c)]
+    "Indices of a notebook's Colab install cells: a marker comment at the start of a line, never an exported cell."
+    def is_colab(src):
+        lines = src.splitlines()
+        return (any(l.startswith(m) for l in lines for m in OLD_MARKS) and 'google.colab' in src
+                and not any(l.startswith('#| export') for l in lines))   # the runner's own colab_cell() source is exported
+    return [i for i, c in enumerate(nb['cells']) if c['cell_type'] == 'code' and is_colab(_src(c))]
 
 
 def with_colab_cell(nb, text):

@@ -163,14 +163,15 @@ def test_an_interrupted_run_keeps_the_last_good_one(tmp_path):
     _checkout(tmp_path, **{'00_x': ['import os, pathlib, time\nb = pathlib.Path(os.environ["SEQCOURSE_BUILD"])',
                                     '(b/"figures"/"x").mkdir(parents=True, exist_ok=True); (b/"figures"/"x"/"f.png").write_text(str(SEED))\n'
                                     '(b/"results").mkdir(exist_ok=True); (b/"results"/"x.json").write_text(str(SEED))',
-                                    'time.sleep(60 if SEED == 1 else 0)', 'print("done", SEED)']})
+                                    '(b/"sleeping").write_text("1") if SEED == 1 else None\ntime.sleep(60 if SEED == 1 else 0)',
+                                    'print("done", SEED)']})
     assert _run(tmp_path).returncode == 0
     build = tmp_path/'_build'
     good = (build/'executed'/'00_x.ipynb').read_text()
     proc = subprocess.Popen([str(BIN/'seqcourse'), 'run', '--seed', '1'], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
-    while not (build/'executing'/'00_x.ipynb').exists() and time.time() - t0 < 120: time.sleep(0.2)
-    time.sleep(4)                                                     # inside the cell that sleeps
+    while not (build/'sleeping').exists() and time.time() - t0 < 120: time.sleep(0.2)   # the kernel is inside the cell that sleeps
+    time.sleep(1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err

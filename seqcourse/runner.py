@@ -11,12 +11,15 @@ __all__ = ['CELL_TIMEOUT', 'LIBRARIES', 'DIRECTIVE_TAGS', 'WIDGET_VIEW', 'WIDGET
 __doc__ = "Executing chapters with papermill and building the book with Jupyter Book."  # the module's docstring (nbdev puts __all__ first)
 
 # %% ../nbs/92_runner.ipynb #cf33d34d
+import asyncio
 import hashlib
+import inspect
 import json
 import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -118,6 +121,8 @@ class Progress:
         if self.tty: self.stream.write('\r\x1b[K'); self.stream.flush()
 
 # %% ../nbs/92_runner.ipynb #9c2d7e45
+_CTRL_C = threading.Event()  # set by the runner's SIGINT handler while a chapter runs
+
 def _engine() -> str:
     "Register (once) and name the papermill engine the runner uses: progress, no Output-widget stand-in, kernel output to a log."
     from papermill.engines import NBClientEngine, papermill_engines
@@ -130,14 +135,28 @@ def _engine() -> str:
         def __init__(self, nb_man, progress=None, kernel_log=None, **kw):
             super().__init__(nb_man, **kw)
             self.widget_registry = {k: v for k, v in self.widget_registry.items() if k != '@jupyter-widgets/output'}
-            self.progress, self.kernel_log = progress, kernel_log
+            self.progress, self.kernel_log, self.in_cell = progress, kernel_log, False
         def execute(self, **kw):
             if self.kernel_log is not None: kw.update(stdout=self.kernel_log, stderr=self.kernel_log)
             return super().execute(**kw)
+        async def async_start_new_kernel(self, **kw):
+            # nbclient has just set a SIGINT handler that only shuts the kernel down (a Ctrl-C could be lost and the run
+            # go on to 'ok'); ours does what Jupyter does: interrupt the running cell, and run no further cell
+            try: asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self.ctrl_c)
+            except (RuntimeError, NotImplementedError): pass  # not the main thread, or Windows: Python's KeyboardInterrupt
+            return await super().async_start_new_kernel(**kw)
+        def ctrl_c(self):
+            _CTRL_C.set()
+            if self.in_cell and self.km is not None:
+                done = self.km.interrupt_kernel()
+                if inspect.isawaitable(done): asyncio.ensure_future(done)
         def execute_cell(self, cell, cell_index, *args, **kw):
+            if _CTRL_C.is_set(): raise KeyboardInterrupt
             code = cell.cell_type == 'code' and cell.source.strip()
             if code and self.progress: self.progress.start(cell_index)
-            out = super().execute_cell(cell, cell_index, *args, **kw)
+            self.in_cell = True
+            try: out = super().execute_cell(cell, cell_index, *args, **kw)
+            finally: self.in_cell = False
             if code and self.progress: self.progress.finish(cell_index)
             return out
 
@@ -205,6 +224,7 @@ def run_chapter(path, # the chapter's notebook
     os.environ['SEQCOURSE_BUILD'] = str(build)
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')  # fewer TensorFlow start-up lines in the kernel log
     _aside(build, name)
+    _CTRL_C.clear()
     status, error, t0 = 'ok', '', time.perf_counter()
     progress = Progress(label or name, total, log=log) if log else None
     try:
@@ -212,17 +232,18 @@ def run_chapter(path, # the chapter's notebook
             pm.execute_notebook(str(path), str(work), parameters=params, cwd=str(path.parent), kernel_name='python3',
                                 engine_name=_engine(), progress_bar=False, log_output=False,
                                 execution_timeout=timeout or None, progress=progress, kernel_log=klog)
+    except KeyboardInterrupt:
+        status, error = 'interrupted', 'interrupted (Ctrl-C)'
     except pm.PapermillExecutionError as e:
         status = 'failed'
         error = f"cell {e.cell_index} (In [{e.exec_count}]): {e.ename}: {e.evalue}".strip()
-    except KeyboardInterrupt:
-        status, error = 'interrupted', 'interrupted (Ctrl-C)'
     except Exception as e:  # the kernel died, a cell timed out, a notebook that cannot be read...
         status = 'failed'
         error = _cell_error(e, work if work.exists() else path, progress.cell if progress and progress.cell is not None else 0, timeout)
     finally:
         if old is None: os.environ.pop('SEQCOURSE_BUILD', None)
         else: os.environ['SEQCOURSE_BUILD'] = old
+    if _CTRL_C.is_set(): status, error = 'interrupted', 'interrupted (Ctrl-C)'
     seconds = round(time.perf_counter() - t0, 2)
     if status == 'ok':
         os.replace(work, final)

@@ -158,9 +158,8 @@ def test_a_timeout_names_the_cell_and_a_damaged_record_names_the_file(tmp_path):
     assert p.returncode == 2 and 'must be an integer of 0 or more' in p.stderr
 
 
-@pytest.mark.xfail(reason='known bug, open: a Ctrl-C sent to `seqcourse run` is sometimes lost and the chapter runs on to ok '
-                          '(seen in clean-clone CI); see the closing note of session 4', strict=False)
-def test_an_interrupted_run_keeps_the_last_good_one(tmp_path):
+@pytest.mark.parametrize('when', ['kernel starting', 'inside a cell'])
+def test_an_interrupted_run_keeps_the_last_good_one(tmp_path, when):
     "Ctrl-C during a run: exit status 130, a short message, the last good copy/results/figures kept, runs.json says so."
     _checkout(tmp_path, **{'00_x': ['import os, pathlib, time\nb = pathlib.Path(os.environ["SEQCOURSE_BUILD"])',
                                     '(b/"figures"/"x").mkdir(parents=True, exist_ok=True); (b/"figures"/"x"/"f.png").write_text(str(SEED))\n'
@@ -170,10 +169,12 @@ def test_an_interrupted_run_keeps_the_last_good_one(tmp_path):
     assert _run(tmp_path).returncode == 0
     build = tmp_path/'_build'
     good = (build/'executed'/'00_x.ipynb').read_text()
+    (build/'logs'/'x.kernel.log').unlink()
     proc = subprocess.Popen([str(BIN/'seqcourse'), 'run', '--seed', '1'], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     t0 = time.time()
-    while not (build/'sleeping').exists() and time.time() - t0 < 120: time.sleep(0.2)   # the kernel is inside the cell that sleeps
-    time.sleep(1)
+    flag = build/('logs/x.kernel.log' if when == 'kernel starting' else 'sleeping')  # the log opens as the kernel starts
+    while not flag.exists() and time.time() - t0 < 120: time.sleep(0.05)
+    if when == 'inside a cell': time.sleep(1)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err

@@ -139,6 +139,7 @@ def exercise_lstm(seed:int=7 # seed of the weights and inputs
             'bias': rng.normal(0, 0.5, 4 * n), 'x': rng.normal(size=(B, m)), 'h': rng.normal(0, 0.5, (B, n)),
             'c': rng.normal(0, 1.0, (B, n))}
 
+# %% ../nbs/03_lstm.ipynb #e6e38a60
 @exercise('lstm-1')
 def _check_forget_gate(answer):
     "lstm-1: the forget gate f_t of `exercise_lstm()` at its inputs x, h."
@@ -158,9 +159,10 @@ def _check_forget_gate(answer):
         if np.allclose(a, sigmoid(blocks['f'] - e['bias'][n:2*n]), atol=1e-6): raise Hint("the bias of the forget gate is missing")
         if np.allclose(a, np.tanh(blocks['f']), atol=1e-6): raise Hint("gates use the sigmoid, not tanh: their values lie between 0 and 1")
         if np.allclose(a, sigmoid(e['x'] @ e['kernel'][:, n:2*n] + e['bias'][n:2*n]), atol=1e-6):
-            raise Hint("the previous hidden state's term h @ U_f is missing")
+            raise Hint("the previous hidden state's term h @ W_hf is missing")
     expect_array(answer, expected, 'the forget gate')
 
+# %% ../nbs/03_lstm.ipynb #ab3fc4af
 def _step_cases():
     "Random (x, h, c, kernel, recurrent_kernel, bias) cases of several sizes."
     out = []
@@ -191,6 +193,7 @@ def _check_step(answer):
         expect_array(ac, c_new, f"c_new ({case})")
         expect_array(ah, h_new, f"h_new ({case})")
 
+# %% ../nbs/03_lstm.ipynb #508ffdce
 @exercise('lstm-3')
 def _check_memory_bias(answer):
     "lstm-3: a bias (4n,) for a 4-unit LSTM with small random weights that keeps its cell state for 50 steps and shows it."

@@ -54,92 +54,103 @@ class ScratchCell:
         "Shape of the bias for `units` units; a subclass with another layout overrides it (it may read the options)."
         return (self.blocks * units,)
 
-    def _options_text(self, lead:str=', ') -> str:
-        return ''.join(f"{lead if k == 0 else ', '}{name}={getattr(self, name)!r}" for k, name in enumerate(self.options))
-
     @property
     def features(self) -> int: return self.kernel.shape[0]
     @property
     def units(self) -> int: return self.kernel.shape[1] // self.blocks
-    def __repr__(self): return f"{type(self).__name__}(features={self.features}, units={self.units}{self._options_text()})"
 
-    def count_params(self) -> int:
-        "Number of weights, counted as Keras counts them: kernel, recurrent kernel and the bias if there is one."
-        return int(self.kernel.size + self.recurrent_kernel.size + (self.bias.size if self.use_bias else 0))
+# %% ../nbs/02_rnn.ipynb #2c72ad9d
+def _cell_initial_state(self, batch:int # sequences in the batch
+                       ):
+    "The state before the first step: zeros of shape (batch, units), as in Keras (a subclass may return a tuple)."
+    return np.zeros((batch, self.units))
 
-    @classmethod
-    def _options_from_keras(cls, cell) -> dict:
-        "The options of a Keras cell: its attributes of the same names (functions by their names)."
-        return {name: getattr(getattr(cell, name), '__name__', getattr(cell, name)) for name in cls.options if hasattr(cell, name)}
+def _cell_step(self, x_t, # inputs of one step, shape (batch, features)
+               state, # the previous state, as `initial_state` makes it
+              ) -> tuple:
+    "One step: (output h_t (batch, units), new state, dict of gates (batch, units)); written by a subclass."
+    raise NotImplementedError(f"{type(self).__name__} must define step(x_t, state)")
 
-    @classmethod
-    def from_keras(cls, layer # a built Keras layer of class `keras_layer` (or its cell class)
-                  ):
-        "A copy of the weights (and options) of a built Keras layer; other layer classes, unbuilt or backwards layers and other activations are refused."
-        kinds = (cls.keras_layer, getattr(keras.layers, cls.keras_layer.__name__ + 'Cell'))
-        if not isinstance(layer, kinds):
-            raise TypeError(f"{cls.__name__}.from_keras expects a keras.layers.{kinds[0].__name__} (or {kinds[1].__name__}), "
-                            f"got {type(layer).__name__}")
-        cell = getattr(layer, 'cell', layer)
-        if not cell.built: raise ValueError(f"layer {layer.name!r} has no weights yet: call it on an input (or build its model) first")
-        if getattr(layer, 'go_backwards', False):
-            raise ValueError(f"layer {layer.name!r} reads its input backwards (go_backwards=True); {cls.__name__} reads forwards")
-        for attr, allowed in cls.keras_activations.items():
-            act = getattr(getattr(cell, attr), '__name__', str(getattr(cell, attr)))
-            if act not in allowed: raise ValueError(f"layer {layer.name!r} uses {attr}={act!r}; {cls.__name__} supports {attr} in {tuple(allowed)}")
-        w = keras.ops.convert_to_numpy
-        return cls(w(cell.kernel), w(cell.recurrent_kernel), w(cell.bias) if cell.use_bias else None, **cls._options_from_keras(cell))
+def _cell_call(self, x, # inputs, shape (batch, time, features)
+               initial_state=None, # the state before the first step; zeros by default, as in Keras
+               return_gates:bool=False, # also return the gates of every step, a dict of (batch, time, units) arrays
+              ) -> tuple:
+    "Run `step` over time: every output (batch, time, units) and the final state [and the gates]."
+    x = self._check_x(x)
+    B, T = x.shape[:2]
+    state = self._check_state(initial_state, B)
+    H, gates = np.empty((B, T, self.units)), {}
+    for t in range(T):
+        h, state, g = self.step(x[:, t], state)
+        H[:, t] = h
+        for k, v in g.items(): gates.setdefault(k, np.empty((B, T) + np.shape(v)[1:]))[:, t] = v
+    return (H, state, gates) if return_gates else (H, state)
 
-    def initial_state(self, batch:int # sequences in the batch
-                     ):
-        "The state before the first step: zeros of shape (batch, units), as in Keras (a subclass may return a tuple)."
-        return np.zeros((batch, self.units))
+ScratchCell.initial_state, ScratchCell.step, ScratchCell.__call__ = _cell_initial_state, _cell_step, _cell_call
 
-    def step(self, x_t, # inputs of one step, shape (batch, features)
-             state, # the previous state, as `initial_state` makes it
-            ) -> tuple:
-        "One step: (output h_t (batch, units), new state, dict of gates (batch, units)); written by a subclass."
-        raise NotImplementedError(f"{type(self).__name__} must define step(x_t, state)")
+# %% ../nbs/02_rnn.ipynb #6ad4a7c1
+def _cell_options_text(self, lead:str=', ') -> str:
+    return ''.join(f"{lead if k == 0 else ', '}{name}={getattr(self, name)!r}" for k, name in enumerate(self.options))
 
-    def _check_x(self, x):
-        "x as a float64 array of shape (batch, time, features), or an error that says what was expected."
-        x = np.asarray(x, dtype=np.float64)
-        want = f"(batch, time, features={self.features})"
-        if x.ndim != 3:
-            raise ValueError(f"{type(self).__name__} expects x of shape {want}; got a {x.ndim}-D array of shape {x.shape}"
-                             + ("; for a single sequence use x[None]" if x.ndim == 2 else ""))
-        if x.shape[2] != self.features:
-            raise ValueError(f"{type(self).__name__} expects x of shape {want}; got shape {x.shape} with {x.shape[2]} features per step")
-        if x.shape[0] < 1 or x.shape[1] < 1: raise ValueError(f"x must hold at least one sequence of at least one step; got shape {x.shape}")
-        return x
+def _cell_repr(self): return f"{type(self).__name__}(features={self.features}, units={self.units}{self._options_text()})"
 
-    def _check_state(self, state, batch:int):
-        "The initial state: `initial_state(batch)` when None, else the given array(s) checked against its shape(s)."
-        zero = self.initial_state(batch)
-        if state is None: return zero
-        pair = isinstance(zero, tuple)
-        parts, given = (zero, tuple(state) if isinstance(state, (tuple, list)) else (state,)) if pair else ((zero,), (state,))
-        if len(given) != len(parts):
-            raise ValueError(f"initial_state must be a tuple of {len(parts)} arrays of shape {parts[0].shape}; got {len(given)} array(s)")
-        out = [np.asarray(s, dtype=np.float64) for s in given]
-        for s, z in zip(out, parts):
-            if s.shape != z.shape: raise ValueError(f"initial_state must have shape (batch, units) = {z.shape}; got {s.shape}")
-        return tuple(out) if pair else out[0]
+def _cell_count_params(self) -> int:
+    "Number of weights, counted as Keras counts them: kernel, recurrent kernel and the bias if there is one."
+    return int(self.kernel.size + self.recurrent_kernel.size + (self.bias.size if self.use_bias else 0))
 
-    def __call__(self, x, # inputs, shape (batch, time, features)
-                 initial_state=None, # the state before the first step; zeros by default, as in Keras
-                 return_gates:bool=False, # also return the gates of every step, a dict of (batch, time, units) arrays
-                ) -> tuple:
-        "Run `step` over time: every output (batch, time, units) and the final state [and the gates]."
-        x = self._check_x(x)
-        B, T = x.shape[:2]
-        state = self._check_state(initial_state, B)
-        H, gates = np.empty((B, T, self.units)), {}
-        for t in range(T):
-            h, state, g = self.step(x[:, t], state)
-            H[:, t] = h
-            for k, v in g.items(): gates.setdefault(k, np.empty((B, T) + np.shape(v)[1:]))[:, t] = v
-        return (H, state, gates) if return_gates else (H, state)
+def _cell_check_x(self, x):
+    "x as a float64 array of shape (batch, time, features), or an error that says what was expected."
+    x = np.asarray(x, dtype=np.float64)
+    want = f"(batch, time, features={self.features})"
+    if x.ndim != 3:
+        raise ValueError(f"{type(self).__name__} expects x of shape {want}; got a {x.ndim}-D array of shape {x.shape}"
+                         + ("; for a single sequence use x[None]" if x.ndim == 2 else ""))
+    if x.shape[2] != self.features:
+        raise ValueError(f"{type(self).__name__} expects x of shape {want}; got shape {x.shape} with {x.shape[2]} features per step")
+    if x.shape[0] < 1 or x.shape[1] < 1: raise ValueError(f"x must hold at least one sequence of at least one step; got shape {x.shape}")
+    return x
+
+
+def _cell_check_state(self, state, batch:int):
+    "The initial state: `initial_state(batch)` when None, else the given array(s) checked against its shape(s)."
+    zero = self.initial_state(batch)
+    if state is None: return zero
+    pair = isinstance(zero, tuple)
+    parts, given = (zero, tuple(state) if isinstance(state, (tuple, list)) else (state,)) if pair else ((zero,), (state,))
+    if len(given) != len(parts):
+        raise ValueError(f"initial_state must be a tuple of {len(parts)} arrays of shape {parts[0].shape}; got {len(given)} array(s)")
+    out = [np.asarray(s, dtype=np.float64) for s in given]
+    for s, z in zip(out, parts):
+        if s.shape != z.shape: raise ValueError(f"initial_state must have shape (batch, units) = {z.shape}; got {s.shape}")
+    return tuple(out) if pair else out[0]
+
+ScratchCell._options_text, ScratchCell.__repr__, ScratchCell.count_params = _cell_options_text, _cell_repr, _cell_count_params
+ScratchCell._check_x, ScratchCell._check_state = _cell_check_x, _cell_check_state
+
+# %% ../nbs/02_rnn.ipynb #5d585b52
+def _cell_options_from_keras(cls, cell) -> dict:
+    "The options of a Keras cell: its attributes of the same names (functions by their names)."
+    return {name: getattr(getattr(cell, name), '__name__', getattr(cell, name)) for name in cls.options if hasattr(cell, name)}
+
+
+def _cell_from_keras(cls, layer # a built Keras layer of class `keras_layer` (or its cell class)
+                    ):
+    "A copy of the weights (and options) of a built Keras layer; other layer classes, unbuilt or backwards layers and other activations are refused."
+    kinds = (cls.keras_layer, getattr(keras.layers, cls.keras_layer.__name__ + 'Cell'))
+    if not isinstance(layer, kinds):
+        raise TypeError(f"{cls.__name__}.from_keras expects a keras.layers.{kinds[0].__name__} (or {kinds[1].__name__}), "
+                        f"got {type(layer).__name__}")
+    cell = getattr(layer, 'cell', layer)
+    if not cell.built: raise ValueError(f"layer {layer.name!r} has no weights yet: call it on an input (or build its model) first")
+    if getattr(layer, 'go_backwards', False):
+        raise ValueError(f"layer {layer.name!r} reads its input backwards (go_backwards=True); {cls.__name__} reads forwards")
+    for attr, allowed in cls.keras_activations.items():
+        act = getattr(getattr(cell, attr), '__name__', str(getattr(cell, attr)))
+        if act not in allowed: raise ValueError(f"layer {layer.name!r} uses {attr}={act!r}; {cls.__name__} supports {attr} in {tuple(allowed)}")
+    w = keras.ops.convert_to_numpy
+    return cls(w(cell.kernel), w(cell.recurrent_kernel), w(cell.bias) if cell.use_bias else None, **cls._options_from_keras(cell))
+
+ScratchCell._options_from_keras, ScratchCell.from_keras = classmethod(_cell_options_from_keras), classmethod(_cell_from_keras)
 
 # %% ../nbs/02_rnn.ipynb #0e6870fe
 _ACTIVATIONS = {  # name: (function, derivative written in terms of the output h = f(a))
@@ -259,6 +270,7 @@ def rnn_loss_and_grads(rnn:ScratchRNN, # the recurrent layer
     g['W_hy'], g['b_y'] = np.einsum('btu,btk->uk', H, dz), dz.sum(axis=(0, 1))
     return loss, g
 
+# %% ../nbs/02_rnn.ipynb #ffbcd4b3
 def keras_loss_and_grads(layer, # a built keras.layers.SimpleRNN with return_sequences=True
                          dense, # a built keras.layers.Dense producing logits (no activation)
                          x, # inputs, shape (batch, time, features)
@@ -412,6 +424,7 @@ def memory_label(label:str # 'SimpleRNN', 'LSTM', 'GRU', 'LSTM-chrono' or 'GRU-c
         raise ValueError(f"{label!r}: chrono initialisation sets gate biases, and a SimpleRNN has no gates; use 'SimpleRNN'")
     return cell, init
 
+# %% ../nbs/02_rnn.ipynb #24b41745
 def chrono_init(layer, # a built keras.layers.LSTM or GRU (or its cell) with a bias
                 T_max:float, # the longest dependency expected, in steps (> 2)
                 seed:int=0, # seed of the random time scales
@@ -434,12 +447,14 @@ def chrono_init(layer, # a built keras.layers.LSTM or GRU (or its cell) with a b
     cell.set_weights([K, R, b])
     return keep
 
+# %% ../nbs/02_rnn.ipynb #bb25243a
 def memory_settings(quick:bool # quick mode (one short gap, few steps: a smoke test) or full mode
                    ) -> dict:
     "The benchmark's settings, shared by the rnn, lstm and gru chapters: `memory_benchmark(labels, **memory_settings(QUICK))`."
     if quick: return dict(Ts=[10], steps=30, batch=64, seeds=[0, 1, 2], n_test=128)
     return dict(Ts=[10, 20, 40, 80, 160], steps=400, batch=64, seeds=[0, 1, 2], n_test=512)
 
+# %% ../nbs/02_rnn.ipynb #611e64c4
 def memory_pack(labels, # benchmark labels, e.g. ['LSTM', 'LSTM-chrono']
                 T:int, # distractor steps of the task
                 seeds=(0, 1, 2), # one branch per label and seed; a seed fixes its branch's weights (and, in `memory_benchmark`, its data)
@@ -471,6 +486,7 @@ def memory_pack(labels, # benchmark labels, e.g. ['LSTM', 'LSTM-chrono']
                   loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * len(outputs), jit_compile=False)
     return model
 
+# %% ../nbs/02_rnn.ipynb #45edb76d
 def memory_benchmark(labels, # benchmark labels trained side by side, e.g. ['LSTM', 'LSTM-chrono']
                      Ts, # distractor lengths T: one packed model per T
                      steps:int=400, # Adam steps, each on a fresh batch
@@ -510,6 +526,7 @@ def memory_benchmark(labels, # benchmark labels trained side by side, e.g. ['LST
                                seconds=sw.seconds, branches=len(model.branches)))
     return points
 
+# %% ../nbs/02_rnn.ipynb #ddb4d453
 def longest_gap_solved(points:list, # points from `memory_benchmark` (any labels)
                        target:float=0.95, # held-out accuracy that counts as solved
                        min_seeds:int=2, # seeds that must reach it at a gap
@@ -597,6 +614,7 @@ def _check_rnn_step(answer):
                 if np.allclose(got, wrong, atol=1e-6): raise Hint(hint)
         expect_array(got, want, f'rnn_step for batch {B}, {m} features, {n} units')
 
+# %% ../nbs/02_rnn.ipynb #337aabdf
 @exercise('rnn-2')
 def _check_param_count(answer):
     "rnn-2: the number of trainable parameters of the many-to-one alphabet model."
@@ -611,6 +629,7 @@ def _check_param_count(answer):
     if answer in slips: raise Hint(slips[answer])
     raise Hint("not quite: count the Embedding, the SimpleRNN (W_xh, W_hh, b) and the Dense layer separately")
 
+# %% ../nbs/02_rnn.ipynb #a9ccf6b2
 @exercise('rnn-3', function='state_jacobian(rnn, x)')
 def _check_jacobian(answer):
     "rnn-3: a function returning d h_T / d h_0 for a ScratchRNN and one sequence."

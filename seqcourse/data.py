@@ -3,7 +3,8 @@
 # %% auto #0
 __all__ = ['STDLIB_MODULES', 'NIETZSCHE_URL', 'NIETZSCHE_CHARS', 'tokenize', 'UnknownSymbolError', 'Vocab', 'one_hot',
            'scale_codes', 'windows', 'shifted_windows', 'list_datasets', 'dataset_path', 'load_text', 'data_card',
-           'docstring_sentences', 'stdlib_docstrings', 'corpus_info', 'load_nietzsche', 'load_corpus']
+           'docstring_sentences', 'stdlib_docstring_list', 'stdlib_docstrings', 'corpus_info', 'load_nietzsche',
+           'load_corpus']
 
 # %% ../nbs/00_data.ipynb #e1ef8f11
 __doc__ = "From text to tensors: vocabularies, one-hot and scaled codes, windows, the bundled datasets and the corpora."  # the module's docstring (nbdev puts __all__ first)
@@ -286,26 +287,35 @@ def docstring_sentences(max_chars:int=60, # longest sentence kept (characters, f
     return sorted(out)
 
 # %% ../nbs/00_data.ipynb #c458b678
-def stdlib_docstrings(lower:bool=True, # lower-case the text (the Keras example lower-cases Nietzsche too)
-                      max_chars:int=None, # keep only the first max_chars characters; None keeps all
-                     ) -> str:
-    "The ASCII docstrings of the standard library's top-level modules, gathered deterministically."
+def stdlib_docstring_list(lower:bool=True, # lower-case every docstring
+                          unique:bool=False, # keep only the first copy of a docstring that occurs several times
+                          max_chars:int=None, # stop once the docstrings kept (with a blank line after each) reach this length
+                         ) -> list:
+    "The ASCII docstrings of the standard library's top-level modules, one string each, in a fixed order."
     if max_chars is not None: check_int('max_chars', max_chars, min=1)
     root = Path(sysconfig.get_paths()['stdlib'])
     files = sorted(root.glob('*.py'))
     if not files: raise FileNotFoundError(f"no standard-library modules found in {root}")
     kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
-    docs, total = [], 0
+    docs, seen, total = [], set(), 0
     for f in files:
         try: tree = ast.parse(f.read_text(encoding='utf-8'))
         except (SyntaxError, UnicodeDecodeError, ValueError): continue  # a module this Python cannot parse
         for node in ast.walk(tree):
             d = ast.get_docstring(node, clean=True) if isinstance(node, kinds) else None
-            if d and d.isascii():
-                docs.append(d); total += len(d) + 2
+            if not d or not d.isascii(): continue
+            d = d.lower() if lower else d
+            if unique and d in seen: continue
+            docs.append(d); seen.add(d); total += len(d) + 2
         if max_chars is not None and total >= max_chars: break
-    text = '\n\n'.join(docs)
-    if lower: text = text.lower()
+    return docs
+
+def stdlib_docstrings(lower:bool=True, # lower-case the text (the Keras example lower-cases Nietzsche too)
+                      max_chars:int=None, # keep only the first max_chars characters; None keeps all
+                      unique:bool=False, # keep only the first copy of a docstring that occurs several times
+                     ) -> str:
+    "The ASCII docstrings of the standard library's top-level modules joined by blank lines, gathered deterministically."
+    text = '\n\n'.join(stdlib_docstring_list(lower, unique, max_chars))
     return text if max_chars is None else text[:max_chars]
 
 def corpus_info(text:str # a corpus

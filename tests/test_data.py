@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 from seqcourse.data import (Vocab, UnknownSymbolError, tokenize, one_hot, scale_codes, windows, shifted_windows,
                             list_datasets, dataset_path, load_text, data_card, STDLIB_MODULES, docstring_sentences,
-                            stdlib_docstrings, corpus_info, load_corpus, NIETZSCHE_CHARS)
+                            stdlib_docstrings, corpus_info, load_corpus, NIETZSCHE_CHARS,
+                            stdlib_docstring_list)
 
 
 def test_tokenize_levels():
@@ -124,6 +125,17 @@ def test_stdlib_docstrings_and_corpus_info():
     info = corpus_info(a)
     assert info['chars'] == 3000 and info['distinct'] == len(set(a)) and len(info['sha256']) == 16
     assert NIETZSCHE_CHARS == 600_893
+
+
+def test_stdlib_docstring_list_and_unique_copies():
+    docs = stdlib_docstring_list(max_chars=50_000)
+    assert '\n\n'.join(docs)[:3000] == stdlib_docstrings(max_chars=3000) and sum(len(d) + 2 for d in docs) >= 50_000
+    uniq = stdlib_docstring_list(unique=True, max_chars=50_000)
+    assert len(set(uniq)) == len(uniq) and set(uniq) == set(docs[:len(uniq)]) | set(uniq)
+    assert [d for i, d in enumerate(docs) if d not in docs[:i]] == uniq[:len(dict.fromkeys(docs))]
+    assert stdlib_docstrings(max_chars=3000, unique=True) == '\n\n'.join(uniq)[:3000]
+    assert all(d == d.lower() for d in docs) and any(d != d.lower() for d in stdlib_docstring_list(lower=False, max_chars=5000))
+    with pytest.raises(ValueError, match='max_chars'): stdlib_docstring_list(max_chars=0)
 
 
 def test_load_corpus_by_name():

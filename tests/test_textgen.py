@@ -6,7 +6,7 @@ from seqcourse.data import Vocab, UnknownSymbolError, load_nietzsche, NIETZSCHE_
 from seqcourse.chain import NGramModel
 from seqcourse.models import CELLS, many_to_many, save_model, load_model
 from seqcourse.sampling import Stepper, generate
-from seqcourse.textgen import split_text, text_sequences, epoch_windows, uniform_bits, MODEL_KINDS, nats_to_bits, per_position_bits
+from seqcourse.textgen import split_text, held_out_mask, repeated_share, text_sequences, epoch_windows, uniform_bits, MODEL_KINDS, nats_to_bits, per_position_bits
 from seqcourse.exercises import check
 
 HELLO = 'hello world ' * 60
@@ -61,6 +61,25 @@ def test_split_by_blocks_and_shifted_sequences():
     with pytest.raises(ValueError, match='blocks'): split_text('abcdefghij' * 10, blocks=0)
     X, Y = text_sequences(np.arange(23), 5)
     assert X.shape == Y.shape == (4, 5) and np.array_equal(Y, X + 1) and X[1, 0] == 5
+
+
+def test_held_out_mask_matches_split_text():
+    text = ''.join(chr(97 + i % 26) for i in range(237))
+    for frac, blocks in ((0.1, 10), (0.3, 1), (0.25, 4)):
+        mask = held_out_mask(len(text), frac, blocks)
+        assert ''.join(np.array(list(text))[mask]) == ''.join(split_text(text, frac, blocks)[1])
+    with pytest.raises(ValueError, match='val_frac'): held_out_mask(10, 1.5)
+    with pytest.raises(ValueError, match='blocks'): held_out_mask(10, 0.1, 0)
+
+
+def test_repeated_share_counts_held_out_copies_of_training_documents():
+    docs = ['ab', 'cd', 'ab', 'ef', 'ab']                # 'ab\n\ncd\n\nab\n\nef\n\nab' (18 characters)
+    assert repeated_share(docs, val_frac=0.2, blocks=1) == 0.5       # held out: '\nab', and 'ab' was seen in training
+    assert repeated_share(['ab', 'cd', 'ef', 'gh'], val_frac=0.2, blocks=1) == 0
+    assert repeated_share(docs, max_chars=14, val_frac=0.2, blocks=1) == 0   # cut after 'ef': held out '\nef', no copies
+    assert repeated_share(list(dict.fromkeys(docs)), val_frac=0.2, blocks=1) == 0
+    with pytest.raises(ValueError, match='docs'): repeated_share([])
+    with pytest.raises(ValueError, match='max_chars'): repeated_share(docs, max_chars=0)
 
 
 def test_epoch_windows_cut_from_a_new_offset_and_shuffle():

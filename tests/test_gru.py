@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from seqcourse.core import set_seed
-from seqcourse.gru import DeepRNN, MaskedScores, ScratchGRU, epoch_orders, fresh_process_samples, masked_scores, sentence_arrays, sentence_vocab
+from seqcourse.gru import (DeepRNN, DeepWeights, MaskedScores, ScratchGRU, article_weights, epoch_orders, fresh_process_samples,
+                           gate_block, masked_scores, run_level, sentence_arrays, sentence_vocab)
 from seqcourse.lstm import ScratchLSTM
 from seqcourse.models import load_model, many_to_many, param_count, save_model
 from seqcourse.rnn import keras_agreement
@@ -120,6 +121,27 @@ def test_deep_rnn_agrees_with_scratch_cells(cell):
         assert np.abs(ours.numpy() - h).max() < 1e-5
     W, b = km.get_layer('output').get_weights()
     assert np.abs(logits.numpy() - (h @ W + b)).max() < 1e-5
+
+
+def test_article_weights_flip_the_update_gate():
+    "The article's update gate is 1 - z: its weights and bias are Keras' z block negated; r and the candidate are copied."
+    layer = _stack('GRU', n_in=3, widths=(4,), n_out=2, seed=7).get_layer('rnn1')
+    W, U, b = layer.get_weights()
+    w = article_weights(layer, 'GRU', 4)
+    assert np.array_equal(w['wu'][0], -gate_block(W, U, 0)) and np.array_equal(w['wu'][1], -b[:4])
+    assert np.array_equal(w['wr'][0], gate_block(W, U, 1)) and np.array_equal(w['wa'][1], b[8:])
+    assert w['wu'][0].shape == (4 + 3, 4)
+    with pytest.raises(ValueError, match='is a GRU'):
+        article_weights(layer, 'LSTM', 4)
+
+
+def test_run_level_is_one_level_of_deep_rnn():
+    km = _stack('GRU', seed=8)
+    dm = DeepRNN(6, [5, 4], 7).copy_from_keras(km)
+    x = np.random.default_rng(8).normal(size=(2, 5, 6)).astype('float32')
+    _, levels = dm(x, return_levels=True)
+    assert np.abs(run_level(dm.levels[0], 5, x).numpy() - levels[0].numpy()).max() < 1e-6
+    assert isinstance(dm, DeepWeights) and dm.count_params() == km.count_params()
 
 
 def test_deep_rnn_errors():

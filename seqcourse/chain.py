@@ -2,10 +2,10 @@
 
 # %% auto #0
 __all__ = ['LOVEHATE_FIRST', 'LOVEHATE_SECOND', 'LOVEHATE_THIRD_BY_PAIR', 'LOVEHATE_THIRD', 'SMOOTHINGS', 'third_word_table',
-           'make_lovehate', 'lovehate_tsv', 'load_lovehate', 'encode_rows', 'split_rows', 'kn_discounts', 'NGramModel',
-           'majority_accuracy', 'count_table_accuracy', 'dense_step_model', 'build_model1', 'build_model2',
-           'hidden_model', 'hidden_activations', 'top_k', 'chain_predict', 'build_chain', 'build_recurrent_chain',
-           'build_word_rnn', 'rnn_predict']
+           'make_lovehate', 'lovehate_tsv', 'load_lovehate', 'encode_rows', 'split_rows', 'patch_to', 'kn_discounts',
+           'NGramModel', 'majority_accuracy', 'count_table_accuracy', 'dense_step_model', 'build_model1',
+           'build_model2', 'hidden_model', 'hidden_activations', 'top_k', 'chain_predict', 'build_chain',
+           'build_recurrent_chain', 'build_word_rnn', 'rnn_predict']
 
 # %% ../nbs/01_chain.ipynb #c5512169
 __doc__ = "From two networks to a recurrence: the love/hate 3-grams, the manual chain, the n-gram model and word RNNs."  # the module's docstring (nbdev puts __all__ first)
@@ -191,6 +191,15 @@ def split_rows(n:int, # number of rows
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 # %% ../nbs/01_chain.ipynb #f2f93646
+def patch_to(cls # the class that receives the method
+            ):
+    "Decorator: add the function below it to `cls` as a method (a class written over several cells, as fastcore's `patch_to`)."
+    def add(f):
+        f.__qualname__ = f'{cls.__name__}.{f.__name__}'
+        setattr(cls, f.__name__, f)
+        return f
+    return add
+
 def _plain(s):
     "A str as it is; any other sequence of symbols as a tuple of plain Python values (NumPy scalars unwrapped)."
     if isinstance(s, str): return s
@@ -198,6 +207,7 @@ def _plain(s):
     try: return tuple(x.item() if isinstance(x, np.generic) else x for x in s)
     except TypeError: raise ValueError(f"a sequence must be a str or a sequence of symbols, got {s!r}") from None
 
+# %% ../nbs/01_chain.ipynb #6a605a45
 SMOOTHINGS = ('witten-bell', 'kneser-ney')
 
 def kn_discounts(counts # the n-gram counts of one order (any iterable of positive integers)
@@ -209,6 +219,7 @@ def kn_discounts(counts # the n-gram counts of one order (any iterable of positi
     raw = (1 - 2 * y * n2 / n1 if n1 else 0.5, 2 - 3 * y * n3 / n2 if n2 else 1.0, 3 - 4 * y * n4 / n3 if n3 else 1.5)
     return tuple(min(max(d, 0.05), k) for k, d in enumerate(raw, 1))
 
+# %% ../nbs/01_chain.ipynb #7f306535
 class NGramModel:
     "An n-gram model of symbols (characters, words, codes): count tables, interpolated down to uniform (Witten-Bell or Kneser-Ney)."
     def __init__(self,
@@ -228,156 +239,6 @@ class NGramModel:
         self.vocab, self._own_vocab, self.tables, self._str = vocab, vocab is None, None, True
         self._index = None if vocab is None else {s: i for i, s in enumerate(vocab.symbols)}
 
-    def _use(self, seqs, targets=()):
-        "Choose string keys (every sequence a str, every target a character) or tuple keys; set the vocabulary if it is ours."
-        self._str = all(isinstance(s, str) for s in seqs) and all(isinstance(y, str) and len(y) == 1 for y in targets)
-        if not self._str: seqs = [tuple(s) for s in seqs]
-        syms = set().union(*map(set, seqs), targets)
-        if self._own_vocab:
-            self.vocab = Vocab(sorted(syms), level='char' if self._str else 'word')
-            self._index = {s: i for i, s in enumerate(self.vocab.symbols)}
-        else:
-            unknown = sorted(map(repr, syms - set(self._index)))
-            if unknown: raise UnknownSymbolError(f"the data holds symbols that are not in the vocabulary: {', '.join(unknown[:10])}")
-        return seqs
-
-    def _tabulate(self, grams, starts):
-        "Raw tables (N, T, counts) per context length 0..order-1, and the smoothed tables `_smooth`: (denominator, back-off weight, counts, discounts)."
-        def rows(counter):
-            table = defaultdict(dict)
-            for g, n in counter.items(): table[g[:-1]][g[-1]] = n
-            return table
-        self.tables = [{h: (sum(f.values()), len(f), f) for h, f in rows(grams[k]).items()} for k in range(self.order)]
-        if self.smoothing == 'witten-bell':
-            self._smooth = [{h: (n + t, t, f) for h, (n, t, f) in table.items()} for table in self.tables]
-            self.discounts = None
-            return self
-        # Kneser-Ney: below the top order, count the distinct symbols seen before each n-gram (a sequence start counts as one)
-        kn = [Counter() for _ in range(self.order)]
-        kn[-1] = grams[-1]
-        for k in range(self.order - 1):
-            for g in grams[k + 1]: kn[k][g[1:]] += 1
-            for g in starts[k]: kn[k][g] += 1
-        self.discounts = [(self.discount,) * 3 if self.discount else kn_discounts(c.values()) for c in kn]
-        self._smooth = []
-        for k in range(self.order):
-            d = self.discounts[k]
-            table = {}
-            for h, f in rows(kn[k]).items():
-                ns = Counter(min(m, 3) for m in f.values())
-                table[h] = (sum(f.values()), d[0] * ns[1] + d[1] * ns[2] + d[2] * ns[3], f, d)
-            self._smooth.append(table)
-        return self
-
-    def fit(self, data # a str, or a list of sequences (strs, or lists of symbols or codes); n-grams never cross sequences
-           ):
-        "Count every context of length 0..order-1 and the symbols that follow it."
-        seqs = [data] if isinstance(data, str) else [_plain(s) for s in data] if isinstance(data, (list, tuple)) else None
-        if seqs is None: raise ValueError(f"data must be a str or a list of sequences, got {type(data).__name__}")
-        longest = max(map(len, seqs), default=0)
-        if longest < self.order:
-            raise ValueError(f"a text of {longest} characters is too short for order {self.order}" if isinstance(data, str)
-                             else f"data: the longest sequence has {longest} symbols, too short for order {self.order}")
-        seqs = self._use(seqs)
-        grams, starts = [Counter() for _ in range(self.order)], [Counter() for _ in range(self.order)]
-        for s in seqs:
-            for k in range(self.order):
-                grams[k].update(s[i - k:i + 1] for i in range(k, len(s)))
-                if len(s) > k: starts[k][s[:k + 1]] += 1
-        return self._tabulate(grams, starts)
-
-    def fit_pairs(self, contexts, # the contexts: strs, or sequences of symbols or codes (an (n, k) array, say)
-                  targets, # the symbol that followed each context
-                 ):
-        "Count each target after every suffix of its context, of lengths 0..order-1."
-        contexts, targets = [_plain(c) for c in contexts], list(_plain(targets) if isinstance(targets, np.ndarray) else targets)
-        if len(contexts) != len(targets):
-            raise ValueError(f"contexts and targets must have the same length, got {len(contexts)} and {len(targets)}")
-        if not contexts: raise ValueError("contexts and targets are empty: there is nothing to count")
-        targets = [y.item() if isinstance(y, np.generic) else y for y in targets]
-        contexts = self._use(contexts, targets)
-        tail = (lambda y: y) if self._str else (lambda y: (y,))
-        grams = [Counter(c[len(c) - k:] + tail(y) for c, y in zip(contexts, targets) if len(c) >= k) for k in range(self.order)]
-        starts = [Counter(c + tail(y) for c, y in zip(contexts, targets) if len(c) == k) for k in range(self.order)]
-        return self._tabulate(grams, starts)
-
-    def _check(self):
-        if self.tables is None: raise RuntimeError("the model has no counts yet: call fit(text) first")
-
-    def _key(self, context):
-        "A context in the tables' key type: a str, or a tuple of symbols."
-        if self._str: return context if isinstance(context, str) else ''.join(context)
-        return _plain(context)
-
-    def counts(self, context # the preceding symbols (only the last order-1 are used)
-              ) -> dict:
-        "The count table's row: {symbol: how often it followed the last min(len(context), order-1) symbols}."
-        self._check()
-        context = self._key(context)
-        k = min(len(context), self.order - 1)
-        entry = self.tables[k].get(context[len(context) - k:])
-        return {} if entry is None else dict(entry[2])
-
-    def most_likely(self, context, # the preceding symbols
-                    backoff:bool=True, # back off to shorter contexts when a context was never seen
-                   ):
-        "The most frequent follower of the longest seen suffix of the context (ties: the smallest symbol); None if unseen without backoff."
-        self._check()
-        if not isinstance(backoff, bool): raise ValueError(f"backoff must be True or False, got {backoff!r}")
-        context = self._key(context)
-        for k in range(min(len(context), self.order - 1), -1, -1):
-            entry = self.tables[k].get(context[len(context) - k:])
-            if entry is not None:
-                best = max(entry[2].values())
-                return min(s for s, m in entry[2].items() if m == best)
-            if not backoff: return None
-
-    def _seen(self, context):
-        "The smoothed rows of every suffix of the context seen in training, of lengths 0..min(len(context), order-1), shortest first."
-        tables, L = self._smooth, len(context)
-        return [e for k in range(min(L, self.order - 1) + 1) if (e := tables[k].get(context[L - k:])) is not None]
-
-    def _known(self, symbol):
-        "The symbol itself if the vocabulary has it; otherwise an UnknownSymbolError naming it."
-        if symbol not in self._index:
-            raise UnknownSymbolError(f"symbol {symbol!r} is not in the model's vocabulary of {len(self.vocab)} symbols")
-        return symbol
-
-    def prob(self, context, # the preceding symbols (only the last order-1 are used)
-             char, # the next symbol
-            ) -> float:
-        "P(char | context) under the interpolated model (one symbol's share of `probs`, without the vector)."
-        self._check()
-        self._known(char)
-        p = 1.0 / len(self.vocab)
-        for e in self._seen(self._key(context)):
-            m = e[2].get(char, 0)
-            if len(e) == 4 and m: m -= e[3][min(m, 3) - 1]      # Kneser-Ney: subtract the discount of this count
-            p = (m + e[1] * p) / e[0]
-        return p
-
-    def probs(self, context # the preceding symbols
-             ) -> np.ndarray:
-        "The next-symbol distribution as a vector over the vocabulary."
-        self._check()
-        p = np.full(len(self.vocab), 1.0 / len(self.vocab))
-        for e in self._seen(self._key(context)):
-            counts = np.zeros(len(self.vocab))
-            for c, m in e[2].items(): counts[self._index[c]] = m - (e[3][min(m, 3) - 1] if len(e) == 4 else 0)
-            p = (counts + e[1] * p) / e[0]
-        return p / p.sum()
-
-    def bits_per_char(self, text, # evaluation text (or sequence of symbols); each symbol is predicted from the ones before it
-                      many:bool=False, # True: `text` is a list of texts, each scored from its own start, averaged over all their symbols
-                     ) -> float:
-        "Average -log2 P(next symbol | previous order-1 symbols) over a text (or over all the symbols of several texts)."
-        self._check()
-        if not isinstance(many, bool): raise ValueError(f"many must be True or False, got {many!r}")
-        texts = [self._key(t) for t in (text if many else [text])]
-        total, k = sum(map(len, texts)), self.order - 1
-        if not total: raise ValueError("text is empty: there is nothing to score")
-        return -sum(math.log2(self.prob(t[max(0, i - k):i], t[i])) for t in texts for i in range(len(t))) / total
-
     def __call__(self, code_windows # windows of codes of `vocab`, one per row (B, k); rows may differ in length
                 ) -> np.ndarray:
         "Next-symbol probabilities after each window of codes, shape (B, V): what `seqcourse.sampling.generate` calls."
@@ -387,14 +248,184 @@ class NGramModel:
         if not rows: return np.zeros((0, len(syms)))
         return np.stack([self.probs(''.join(r) if self._str else tuple(r)) for r in rows])
 
-    def generate(self, prompt, # text to continue (or a list of prompts)
-                 n:int, # the most symbols to generate
-                 **sampling_kw, # temperature, top_p, rng, stop: as for `seqcourse.sampling.generate`
-                ):
-        "Continue a prompt by sampling from the model (greedy when temperature and top_p are None)."
-        from seqcourse.sampling import generate
-        self._check()
-        return generate(self, self.vocab, prompt, n, window=self.order - 1, **sampling_kw)
+# %% ../nbs/01_chain.ipynb #3128e950
+@patch_to(NGramModel)
+def fit(self, data # a str, or a list of sequences (strs, or lists of symbols or codes); n-grams never cross sequences
+       ):
+    "Count every context of length 0..order-1 and the symbols that follow it."
+    seqs = [data] if isinstance(data, str) else [_plain(s) for s in data] if isinstance(data, (list, tuple)) else None
+    if seqs is None: raise ValueError(f"data must be a str or a list of sequences, got {type(data).__name__}")
+    longest = max(map(len, seqs), default=0)
+    if longest < self.order:
+        raise ValueError(f"a text of {longest} characters is too short for order {self.order}" if isinstance(data, str)
+                         else f"data: the longest sequence has {longest} symbols, too short for order {self.order}")
+    seqs = self._use(seqs)
+    grams, starts = [Counter() for _ in range(self.order)], [Counter() for _ in range(self.order)]
+    for s in seqs:
+        for k in range(self.order):
+            grams[k].update(s[i - k:i + 1] for i in range(k, len(s)))
+            if len(s) > k: starts[k][s[:k + 1]] += 1
+    return self._tabulate(grams, starts)
+
+@patch_to(NGramModel)
+def fit_pairs(self, contexts, # the contexts: strs, or sequences of symbols or codes (an (n, k) array, say)
+              targets, # the symbol that followed each context
+             ):
+    "Count each target after every suffix of its context, of lengths 0..order-1."
+    contexts, targets = [_plain(c) for c in contexts], list(_plain(targets) if isinstance(targets, np.ndarray) else targets)
+    if len(contexts) != len(targets):
+        raise ValueError(f"contexts and targets must have the same length, got {len(contexts)} and {len(targets)}")
+    if not contexts: raise ValueError("contexts and targets are empty: there is nothing to count")
+    targets = [y.item() if isinstance(y, np.generic) else y for y in targets]
+    contexts = self._use(contexts, targets)
+    tail = (lambda y: y) if self._str else (lambda y: (y,))
+    grams = [Counter(c[len(c) - k:] + tail(y) for c, y in zip(contexts, targets) if len(c) >= k) for k in range(self.order)]
+    starts = [Counter(c + tail(y) for c, y in zip(contexts, targets) if len(c) == k) for k in range(self.order)]
+    return self._tabulate(grams, starts)
+
+# %% ../nbs/01_chain.ipynb #7c624f8d
+@patch_to(NGramModel)
+def _tabulate(self, grams, starts):
+    "Raw tables (N, T, counts) per context length 0..order-1, and the smoothed tables `_smooth`: (denominator, back-off weight, counts, discounts)."
+    def rows(counter):
+        table = defaultdict(dict)
+        for g, n in counter.items(): table[g[:-1]][g[-1]] = n
+        return table
+    self.tables = [{h: (sum(f.values()), len(f), f) for h, f in rows(grams[k]).items()} for k in range(self.order)]
+    if self.smoothing == 'witten-bell':
+        self._smooth = [{h: (n + t, t, f) for h, (n, t, f) in table.items()} for table in self.tables]
+        self.discounts = None
+        return self
+    # Kneser-Ney: below the top order, count the distinct symbols seen before each n-gram (a sequence start counts as one)
+    kn = [Counter() for _ in range(self.order)]
+    kn[-1] = grams[-1]
+    for k in range(self.order - 1):
+        for g in grams[k + 1]: kn[k][g[1:]] += 1
+        for g in starts[k]: kn[k][g] += 1
+    self.discounts = [(self.discount,) * 3 if self.discount else kn_discounts(c.values()) for c in kn]
+    self._smooth = []
+    for k in range(self.order):
+        d = self.discounts[k]
+        table = {}
+        for h, f in rows(kn[k]).items():
+            ns = Counter(min(m, 3) for m in f.values())
+            table[h] = (sum(f.values()), d[0] * ns[1] + d[1] * ns[2] + d[2] * ns[3], f, d)
+        self._smooth.append(table)
+    return self
+
+# %% ../nbs/01_chain.ipynb #217d93d8
+@patch_to(NGramModel)
+def _use(self, seqs, targets=()):
+    "Choose string keys (every sequence a str, every target a character) or tuple keys; set the vocabulary if it is ours."
+    self._str = all(isinstance(s, str) for s in seqs) and all(isinstance(y, str) and len(y) == 1 for y in targets)
+    if not self._str: seqs = [tuple(s) for s in seqs]
+    syms = set().union(*map(set, seqs), targets)
+    if self._own_vocab:
+        self.vocab = Vocab(sorted(syms), level='char' if self._str else 'word')
+        self._index = {s: i for i, s in enumerate(self.vocab.symbols)}
+    else:
+        unknown = sorted(map(repr, syms - set(self._index)))
+        if unknown: raise UnknownSymbolError(f"the data holds symbols that are not in the vocabulary: {', '.join(unknown[:10])}")
+    return seqs
+
+@patch_to(NGramModel)
+def _check(self):
+    if self.tables is None: raise RuntimeError("the model has no counts yet: call fit(text) first")
+
+@patch_to(NGramModel)
+def _key(self, context):
+    "A context in the tables' key type: a str, or a tuple of symbols."
+    if self._str: return context if isinstance(context, str) else ''.join(context)
+    return _plain(context)
+
+@patch_to(NGramModel)
+def _seen(self, context):
+    "The smoothed rows of every suffix of the context seen in training, of lengths 0..min(len(context), order-1), shortest first."
+    tables, L = self._smooth, len(context)
+    return [e for k in range(min(L, self.order - 1) + 1) if (e := tables[k].get(context[L - k:])) is not None]
+
+@patch_to(NGramModel)
+def _known(self, symbol):
+    "The symbol itself if the vocabulary has it; otherwise an UnknownSymbolError naming it."
+    if symbol not in self._index:
+        raise UnknownSymbolError(f"symbol {symbol!r} is not in the model's vocabulary of {len(self.vocab)} symbols")
+    return symbol
+
+# %% ../nbs/01_chain.ipynb #4b4a468f
+@patch_to(NGramModel)
+def counts(self, context # the preceding symbols (only the last order-1 are used)
+          ) -> dict:
+    "The count table's row: {symbol: how often it followed the last min(len(context), order-1) symbols}."
+    self._check()
+    context = self._key(context)
+    k = min(len(context), self.order - 1)
+    entry = self.tables[k].get(context[len(context) - k:])
+    return {} if entry is None else dict(entry[2])
+
+@patch_to(NGramModel)
+def most_likely(self, context, # the preceding symbols
+                backoff:bool=True, # back off to shorter contexts when a context was never seen
+               ):
+    "The most frequent follower of the longest seen suffix of the context (ties: the smallest symbol); None if unseen without backoff."
+    self._check()
+    if not isinstance(backoff, bool): raise ValueError(f"backoff must be True or False, got {backoff!r}")
+    context = self._key(context)
+    for k in range(min(len(context), self.order - 1), -1, -1):
+        entry = self.tables[k].get(context[len(context) - k:])
+        if entry is not None:
+            best = max(entry[2].values())
+            return min(s for s, m in entry[2].items() if m == best)
+        if not backoff: return None
+
+# %% ../nbs/01_chain.ipynb #a04322fe
+@patch_to(NGramModel)
+def prob(self, context, # the preceding symbols (only the last order-1 are used)
+         char, # the next symbol
+        ) -> float:
+    "P(char | context) under the interpolated model (one symbol's share of `probs`, without the vector)."
+    self._check()
+    self._known(char)
+    p = 1.0 / len(self.vocab)
+    for e in self._seen(self._key(context)):
+        m = e[2].get(char, 0)
+        if len(e) == 4 and m: m -= e[3][min(m, 3) - 1]      # Kneser-Ney: subtract the discount of this count
+        p = (m + e[1] * p) / e[0]
+    return p
+
+@patch_to(NGramModel)
+def probs(self, context # the preceding symbols
+         ) -> np.ndarray:
+    "The next-symbol distribution as a vector over the vocabulary."
+    self._check()
+    p = np.full(len(self.vocab), 1.0 / len(self.vocab))
+    for e in self._seen(self._key(context)):
+        counts = np.zeros(len(self.vocab))
+        for c, m in e[2].items(): counts[self._index[c]] = m - (e[3][min(m, 3) - 1] if len(e) == 4 else 0)
+        p = (counts + e[1] * p) / e[0]
+    return p / p.sum()
+
+# %% ../nbs/01_chain.ipynb #ad3b343f
+@patch_to(NGramModel)
+def bits_per_char(self, text, # evaluation text (or sequence of symbols); each symbol is predicted from the ones before it
+                  many:bool=False, # True: `text` is a list of texts, each scored from its own start, averaged over all their symbols
+                 ) -> float:
+    "Average -log2 P(next symbol | previous order-1 symbols) over a text (or over all the symbols of several texts)."
+    self._check()
+    if not isinstance(many, bool): raise ValueError(f"many must be True or False, got {many!r}")
+    texts = [self._key(t) for t in (text if many else [text])]
+    total, k = sum(map(len, texts)), self.order - 1
+    if not total: raise ValueError("text is empty: there is nothing to score")
+    return -sum(math.log2(self.prob(t[max(0, i - k):i], t[i])) for t in texts for i in range(len(t))) / total
+
+@patch_to(NGramModel)
+def generate(self, prompt, # text to continue (or a list of prompts)
+             n:int, # the most symbols to generate
+             **sampling_kw, # temperature, top_p, rng, stop: as for `seqcourse.sampling.generate`
+            ):
+    "Continue a prompt by sampling from the model (greedy when temperature and top_p are None)."
+    from seqcourse.sampling import generate
+    self._check()
+    return generate(self, self.vocab, prompt, n, window=self.order - 1, **sampling_kw)
 
 # %% ../nbs/01_chain.ipynb #219b998a
 def majority_accuracy(y_train, # integer targets of the training rows

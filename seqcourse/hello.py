@@ -5,7 +5,7 @@ __all__ = ['ENCODINGS', 'PAPER_TABLE1', 'PAPER_LETTERS', 'PAPER_FIRST_100', 'PAP
            'count_occurrences', 'letter_vocab', 'n_features', 'encode_windows', 'make_examples', 'build_model',
            'prompt_codes', 'remaining_letters', 'score_continuation', 'continuation_accuracy', 'LookupModel',
            'PackedRNN', 'set_network_weights', 'summed_crossentropy', 'config_seed', 'PackedRun', 'TrainedPack',
-           'train_pack', 'setup_worker', 'network_flops', 'run_trials']
+           'train_pack', 'setup_worker', 'network_flops', 'train_packs_concurrently', 'run_trials']
 
 # %% ../nbs/05_hello.ipynb #d141b5ae
 __doc__ = "The 'hello world' case study: the study's data, networks packed to train together, its metric and its baselines."  # the module's docstring (nbdev puts __all__ first)
@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .chain import NGramModel
+from .chain import NGramModel, patch_to
 from .core import check_choice, check_int, set_seed
 from .data import Vocab, load_text, one_hot, scale_codes, windows
 from .models import CELLS, GATE_BLOCKS, many_to_one
@@ -196,43 +196,50 @@ class PackedRNN(keras.layers.Layer):
         self.bias = w('bias', (n, 2, g * H) if self.cell == 'GRU' else (n, g * H))
         self.dense_kernel, self.dense_bias = w('dense_kernel', (n, H, self.depth)), w('dense_bias', (n, self.depth))
 
-    def call(self, x):
-        H, L = self.units, x.shape[2]
-        x = ops.transpose(x, (1, 2, 0, 3))                                   # (n, L, batch, F)
-        k = ops.expand_dims(self.kernel, 1)                                  # every step's input part at once:
-        xw = x * k if x.shape[-1] == 1 else ops.matmul(x, k)                 # one feature: a product, no sum (the same numbers)
-        b = self.bias[:, 0] if self.cell == 'GRU' else self.bias
-        xw = xw + b[:, None, None, :]
-        h = ops.zeros_like(xw[:, 0, :, :H])                                  # (n, batch, H)
-        c = h
-        for t in range(L):
-            xt, hu = xw[:, t], ops.matmul(h, self.recurrent_kernel)
-            if self.cell == 'SimpleRNN':
-                h = ops.tanh(xt + hu)
-            elif self.cell == 'LSTM':
-                i, f, g, o = ops.split(xt + hu, 4, axis=-1)
-                c = ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
-                h = ops.sigmoid(o) * ops.tanh(c)
-            else:  # GRU, Keras' default reset_after=True: the reset gate scales U h + b_rec
-                hu = hu + self.bias[:, 1][:, None, :]
-                xz, xr, xh = ops.split(xt, 3, axis=-1)
-                uz, ur, uh = ops.split(hu, 3, axis=-1)
-                z, r = ops.sigmoid(xz + uz), ops.sigmoid(xr + ur)
-                h = z * h + (1 - z) * ops.tanh(xh + r * uh)
-        logits = ops.matmul(h, self.dense_kernel) + self.dense_bias[:, None, :]
-        return ops.transpose(ops.softmax(logits, axis=-1), (1, 0, 2))        # (batch, n, depth)
+# %% ../nbs/05_hello.ipynb #969f3043
+@patch_to(PackedRNN)
+def call(self, x):
+    "Next-letter probabilities (batch, n, depth) of every network for its own windows x (batch, n, L, F)."
+    L, x = x.shape[2], ops.transpose(x, (1, 2, 0, 3))                     # (n, L, batch, F)
+    k = ops.expand_dims(self.kernel, 1)                                  # every step's input part at once:
+    xw = x * k if x.shape[-1] == 1 else ops.matmul(x, k)                 # one feature: a product, no sum (the same numbers)
+    b = self.bias[:, 0] if self.cell == 'GRU' else self.bias
+    xw = xw + b[:, None, None, :]
+    h = c = None                            # h_0 = c_0 = 0: the first step has no recurrent product to compute
+    for t in range(L):
+        xt = xw[:, t]
+        hu = None if h is None else ops.matmul(h, self.recurrent_kernel)  # (n, batch, H) @ (n, H, gH): all networks at once
+        if self.cell == 'SimpleRNN':
+            h = ops.tanh(xt if hu is None else xt + hu)
+        elif self.cell == 'LSTM':
+            i, f, g, o = ops.split(xt if hu is None else xt + hu, 4, axis=-1)
+            c = ops.sigmoid(i) * ops.tanh(g) if c is None else ops.sigmoid(f) * c + ops.sigmoid(i) * ops.tanh(g)
+            h = ops.sigmoid(o) * ops.tanh(c)
+        else:  # GRU, Keras' default reset_after=True: the reset gate scales U h + b_rec
+            b_rec = self.bias[:, 1][:, None, :]
+            hu = b_rec if hu is None else hu + b_rec
+            xz, xr, xh = ops.split(xt, 3, axis=-1)
+            uz, ur, uh = ops.split(hu, 3, axis=-1)
+            z, r = ops.sigmoid(xz + uz), ops.sigmoid(xr + ur)
+            h_new = ops.tanh(xh + r * uh)
+            h = (1 - z) * h_new if h is None else z * h + (1 - z) * h_new
+    logits = ops.matmul(h, self.dense_kernel) + self.dense_bias[:, None, :]
+    return ops.transpose(ops.softmax(logits, axis=-1), (1, 0, 2))        # (batch, n, depth)
 
-    def load_models(self, models:list):
-        "Copy the weights of `n` Keras models made by `build_model` into the pack."
-        if len(models) != self.n: raise ValueError(f"the pack holds {self.n} networks, got {len(models)} models")
-        ws = [m.get_layer('rnn1').get_weights() + m.get_layer('output').get_weights() for m in models]
-        for var, parts in zip(self.weights, zip(*ws)): var.assign(np.stack(parts))
+# %% ../nbs/05_hello.ipynb #657608fe
+@patch_to(PackedRNN)
+def load_models(self, models:list):
+    "Copy the weights of `n` Keras models made by `build_model` into the pack."
+    if len(models) != self.n: raise ValueError(f"the pack holds {self.n} networks, got {len(models)} models")
+    ws = [m.get_layer('rnn1').get_weights() + m.get_layer('output').get_weights() for m in models]
+    for var, parts in zip(self.weights, zip(*ws)): var.assign(np.stack(parts))
 
-    def store_models(self, models:list):
-        "Copy the pack's weights back into `n` Keras models made by `build_model`."
-        if len(models) != self.n: raise ValueError(f"the pack holds {self.n} networks, got {len(models)} models")
-        arrays = [np.asarray(v) for v in self.weights]
-        for k, m in enumerate(models): set_network_weights(m, arrays, k)
+@patch_to(PackedRNN)
+def store_models(self, models:list):
+    "Copy the pack's weights back into `n` Keras models made by `build_model`."
+    if len(models) != self.n: raise ValueError(f"the pack holds {self.n} networks, got {len(models)} models")
+    arrays = [np.asarray(v) for v in self.weights]
+    for k, m in enumerate(models): set_network_weights(m, arrays, k)
 
 def set_network_weights(model, arrays:list, k:int):
     "Give a `build_model` model the weights of network `k` of a pack (arrays: the pack's weights, stacked)."
@@ -311,72 +318,78 @@ class PackedRun:
         self.seconds, self.eval_seconds, self.first_epoch_seconds = 0.0, 0.0, None   # the first epoch includes tracing (and XLA compiling)
         self.jit_compile = jit_compile
 
-    def predict_codes(self, win):
-        "Probabilities (M, S, V) for windows of codes (M, S, L), M = every network of the pack, in group order."
-        xs, start = [], 0
-        for (_, _, enc), ts in self.groups.items():
-            w = win[start:start + len(ts)]; start += len(ts)
-            xs.append(np.swapaxes(encode_windows(w, len(self.vocab), enc), 0, 1))
-        outs = self.eval_model.predict_on_batch(xs)
-        outs = outs if isinstance(outs, (list, tuple)) else [outs]
-        return np.concatenate([np.swapaxes(np.asarray(o), 0, 1) for o in outs], axis=0)
+# %% ../nbs/05_hello.ipynb #1eb508d6
+@patch_to(PackedRun)
+def predict_codes(self, win):
+    "Probabilities (M, S, V) for windows of codes (M, S, L), M = every network of the pack, in group order."
+    xs, start = [], 0
+    for (_, _, enc), ts in self.groups.items():
+        w = win[start:start + len(ts)]; start += len(ts)
+        xs.append(np.swapaxes(encode_windows(w, len(self.vocab), enc), 0, 1))
+    outs = self.eval_model.predict_on_batch(xs)
+    outs = outs if isinstance(outs, (list, tuple)) else [outs]
+    return np.concatenate([np.swapaxes(np.asarray(o), 0, 1) for o in outs], axis=0)
 
-    def evaluate(self, probes:list, epochs:int) -> list:
-        "Records of the study's metric for every network and every (prompt, target) probe, with one predict per step."
-        rests, M, S = [remaining_letters(p, t) for p, t in probes], sum(len(ts) for ts in self.groups.values()), len(probes)
-        fn = lambda w: self.predict_codes(np.asarray(w).reshape(M, S, self.window)).reshape(M * S, len(self.vocab))
-        texts = generate(fn, self.vocab, [p.lower() for _ in range(M) for p, _ in probes], max(map(len, rests)), window=self.window)
-        recs, m = [], 0
-        for (cell, units, enc), ts in self.groups.items():
-            for t in ts:
-                for j, (p, tgt) in enumerate(probes):
-                    pred = texts[m * S + j][:len(rests[j])]
-                    recs.append(dict(model=cell, units=units, window=self.window, encoding=enc, epochs=epochs, trial=t,
-                                     seed=p, target=tgt, accuracy=score_continuation(pred, rests[j]), prediction=pred))
-                m += 1
-        return recs
+@patch_to(PackedRun)
+def evaluate(self, probes:list, epochs:int) -> list:
+    "Records of the study's metric for every network and every (prompt, target) probe, with one predict per step."
+    rests, M, S = [remaining_letters(p, t) for p, t in probes], sum(len(ts) for ts in self.groups.values()), len(probes)
+    fn = lambda w: self.predict_codes(np.asarray(w).reshape(M, S, self.window)).reshape(M * S, len(self.vocab))
+    texts = generate(fn, self.vocab, [p.lower() for _ in range(M) for p, _ in probes], max(map(len, rests)), window=self.window)
+    recs, m = [], 0
+    for (cell, units, enc), ts in self.groups.items():
+        for t in ts:
+            for j, (p, tgt) in enumerate(probes):
+                pred = texts[m * S + j][:len(rests[j])]
+                recs.append(dict(model=cell, units=units, window=self.window, encoding=enc, epochs=epochs, trial=t,
+                                 seed=p, target=tgt, accuracy=score_continuation(pred, rests[j]), prediction=pred))
+            m += 1
+    return recs
 
-    def fit(self, X, y, epochs:int, probes:list, eval_every:int=10, batch_size:int=128, log=None) -> list:
-        "Train every network of the pack, one compiled step per batch; evaluate the probes every `eval_every` epochs."
-        import tensorflow as tf
-        V, recs, model, opt = len(self.vocab), [], self.model, self.model.optimizer
-        inputs = [encode_windows(X, V, e).astype(np.float32) for e in self.encodings]
-        data = _Batches(inputs, one_hot(y, V).astype(np.float32), self.trials, self.columns, batch_size, self.seed)
-        weights = model.trainable_variables
-        opt.build(weights)
-        @tf.function(jit_compile=self.jit_compile)
-        def step(xs, yb, n):   # what Keras' fit does per batch (mean loss over the n real rows, Adam), without its machinery
-            keep = ops.cast(ops.arange(batch_size) < n, 'float32')         # a short last batch is padded: one shape, one compile
-            with tf.GradientTape() as tape:
-                loss = ops.sum(summed_crossentropy(yb, model(xs, training=True)) * keep) / ops.cast(n, 'float32')
-            opt.apply(tape.gradient(loss, weights), weights)
-        t0 = time.perf_counter()
-        data.on_epoch_end()                        # as Keras' fit did: the orders of epoch 1 first, ...
-        for e in range(1, epochs + 1):
-            batches = list(range(len(data))); self.shuffler.shuffle(batches)   # ... and the batches of an epoch shuffled
-            for i in batches:
-                xs, yb = data[i]; n = len(yb)
-                if n < batch_size:                       # padded with the batch's own first rows, weighted 0
-                    xs, yb = [_pad_rows(a, batch_size) for a in xs], _pad_rows(yb, batch_size)
-                step(list(xs), yb, np.int32(n))
-            data.on_epoch_end()
-            if self.first_epoch_seconds is None: self.first_epoch_seconds = time.perf_counter() - t0
-            if e % eval_every == 0 or e == epochs:
-                t1 = time.perf_counter(); new = self.evaluate(probes, e); recs.extend(new)
-                self.eval_seconds += time.perf_counter() - t1
-                if log:
-                    first = [r for r in new if r['seed'] == probes[0][0]]
-                    accs = ' '.join(f"{c[:4]}{u}{enc[0]} {100 * np.mean([r['accuracy'] for r in first if (r['model'], r['units'], r['encoding']) == (c, u, enc)]):.0f}"
-                                    for c, u, enc in self.groups)
-                    log(f"  L={self.window} epoch {e:3d}, {time.perf_counter() - t0:.0f} s; mean % on {probes[0][0]!r}: {accs}")
-        self.seconds += time.perf_counter() - t0
-        return recs
+@patch_to(PackedRun)
+def trained(self, epochs:int):
+    "What the trained pack leaves behind (a `TrainedPack`): its groups, their weights as arrays, its times."
+    weights = {key: [np.asarray(v) for v in layer.weights] for key, layer in self.layers.items()}
+    return TrainedPack(self.window, epochs, dict(self.groups), weights, len(self.vocab), self.seconds, self.first_epoch_seconds,
+                       self.eval_seconds)
 
-    def trained(self, epochs:int):
-        "What the trained pack leaves behind (a `TrainedPack`): its groups, their weights as arrays, its times."
-        weights = {key: [np.asarray(v) for v in layer.weights] for key, layer in self.layers.items()}
-        return TrainedPack(self.window, epochs, dict(self.groups), weights, len(self.vocab), self.seconds, self.first_epoch_seconds,
-                           self.eval_seconds)
+# %% ../nbs/05_hello.ipynb #06d78294
+@patch_to(PackedRun)
+def fit(self, X, y, epochs:int, probes:list, eval_every:int=10, batch_size:int=128, log=None) -> list:
+    "Train every network of the pack, one compiled step per batch; evaluate the probes every `eval_every` epochs."
+    import tensorflow as tf
+    V, recs, model, opt = len(self.vocab), [], self.model, self.model.optimizer
+    inputs = [encode_windows(X, V, e).astype(np.float32) for e in self.encodings]
+    data = _Batches(inputs, one_hot(y, V).astype(np.float32), self.trials, self.columns, batch_size, self.seed)
+    weights = model.trainable_variables
+    opt.build(weights)
+    @tf.function(jit_compile=self.jit_compile)
+    def step(xs, yb, n):   # what Keras' fit does per batch (mean loss over the n real rows, Adam), without its machinery
+        keep = ops.cast(ops.arange(batch_size) < n, 'float32')         # a short last batch is padded: one shape, one compile
+        with tf.GradientTape() as tape:
+            loss = ops.sum(summed_crossentropy(yb, model(xs, training=True)) * keep) / ops.cast(n, 'float32')
+        opt.apply(tape.gradient(loss, weights), weights)
+    t0 = time.perf_counter()
+    data.on_epoch_end()                        # as Keras' fit did: the orders of epoch 1 first, ...
+    for e in range(1, epochs + 1):
+        batches = list(range(len(data))); self.shuffler.shuffle(batches)   # ... and the batches of an epoch shuffled
+        for i in batches:
+            xs, yb = data[i]; n = len(yb)
+            if n < batch_size:                       # padded with the batch's own first rows, weighted 0
+                xs, yb = [_pad_rows(a, batch_size) for a in xs], _pad_rows(yb, batch_size)
+            step(list(xs), yb, np.int32(n))
+        data.on_epoch_end()
+        if self.first_epoch_seconds is None: self.first_epoch_seconds = time.perf_counter() - t0
+        if e % eval_every == 0 or e == epochs:
+            t1 = time.perf_counter(); new = self.evaluate(probes, e); recs.extend(new)
+            self.eval_seconds += time.perf_counter() - t1
+            if log:
+                first = [r for r in new if r['seed'] == probes[0][0]]
+                accs = ' '.join(f"{c[:4]}{u}{enc[0]} {100 * np.mean([r['accuracy'] for r in first if (r['model'], r['units'], r['encoding']) == (c, u, enc)]):.0f}"
+                                for c, u, enc in self.groups)
+                log(f"  L={self.window} epoch {e:3d}, {time.perf_counter() - t0:.0f} s; mean % on {probes[0][0]!r}: {accs}")
+    self.seconds += time.perf_counter() - t0
+    return recs
 
 # %% ../nbs/05_hello.ipynb #e75cc923
 class TrainedPack:
@@ -395,6 +408,7 @@ class TrainedPack:
         set_network_weights(model, self.weights[(cell, units, encoding)], ts.index(trial))
         return model
 
+# %% ../nbs/05_hello.ipynb #39b7770a
 def train_pack(configs:list, # configurations of one window length, all trained for `epochs`
                curated:str, # the curated passage
                epochs:int, # epochs of the run
@@ -427,13 +441,47 @@ def network_flops(cell:str, # 'SimpleRNN', 'LSTM' or 'GRU'
                   depth:int=26, # letters (the Dense layer's width)
                  ) -> float:
     "Floating-point operations to train one network on one example: its matrix products forward, times 3 (forward and backward)."
-    gH = GATE_BLOCKS[check_choice('cell', cell, CELLS)] * check_int('units', units)
-    return 3.0 * (check_int('window', window) * 2 * (features + units) * gH + 2 * units * depth)
+    gH, L = GATE_BLOCKS[check_choice('cell', cell, CELLS)] * check_int('units', units), check_int('window', window)
+    return 3.0 * (2 * (L * features + (L - 1) * units) * gH + 2 * units * depth)   # h_0 = 0: L - 1 recurrent products
 
 def _pack_cost(key, cs):
     "A rough cost of a pack, to start the largest first: epochs x window x recurrent weights."
     (L, e) = key
     return e * L * sum(GATE_BLOCKS[c['cell']] * c['units'] ** 2 + 100 for c in cs)
+
+# %% ../nbs/05_hello.ipynb #294caa49
+def train_packs_concurrently(jobs:dict, # pack key -> the positional arguments of `train_pack` for it
+                             order:list, # the keys, in the order to start them
+                             jit_compile=False, # compile the training steps with XLA
+                             workers:int=2, # without `executor`: this many worker processes, each with a share of the cores
+                             executor=None, # any `concurrent.futures.Executor` (threads, processes, a cluster's); None: `workers`
+                             log=None, # function for progress lines
+                             describe=str, # pack key -> the words that name it in the progress lines
+                            ) -> dict:
+    "Train packs on an executor (by default, fresh processes); return pack key -> what `train_pack` returned."
+    target, setup = train_pack, setup_worker
+    if target.__module__ == '__main__':   # defined in a notebook: a new process can only import the package's copies
+        from seqcourse.hello import setup_worker as setup, train_pack as target
+    own = executor is None
+    if own:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),
+                                       initializer=setup, initargs=(max(1, cores // workers),))
+    done = {}
+    try:
+        futures = {executor.submit(target, *jobs[k], jit_compile=jit_compile): k for k in order}
+        for f in as_completed(futures):
+            k = futures[f]
+            try: done[k] = f.result()
+            except BaseException:
+                for g in futures: g.cancel()           # packs not started yet are dropped
+                raise
+            if log: log('\n'.join([f"{describe(k)}, done after {done[k][1].seconds:.0f} s in a worker:"] + done[k][2]))
+    finally:
+        if own: executor.shutdown()
+    return done
 
 # %% ../nbs/05_hello.ipynb #e063b432
 def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, and optionally epochs
@@ -468,29 +516,9 @@ def run_trials(configs:list, # dicts with cell, units, window, encoding, trial, 
         for k in keys:
             if log: log(describe(k))
             done[k] = train_pack(*args(k), log=log, jit_compile=jit_compile)
-        return [r for k in keys for r in done[k][0]], {k: done[k][1] for k in keys}
-    target, setup = train_pack, setup_worker
-    if target.__module__ == '__main__':   # defined in a notebook: a new process can only import the package's copies
-        from seqcourse.hello import setup_worker as setup, train_pack as target
-    own = executor is None
-    if own:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn'),
-                                       initializer=setup, initargs=(max(1, cores // workers),))
-    try:
-        futures = {executor.submit(target, *args(k), jit_compile=jit_compile): k       # the largest packs first
-                   for k in sorted(keys, key=lambda k: -_pack_cost(k, by_run[k]))}
-        for f in as_completed(futures):
-            k = futures[f]
-            try: done[k] = f.result()
-            except BaseException:
-                for g in futures: g.cancel()           # packs not started yet are dropped
-                raise
-            if log: log('\n'.join([f"{describe(k)}, done after {done[k][1].seconds:.0f} s in a worker:"] + done[k][2]))
-    finally:
-        if own: executor.shutdown()
+    else:                                           # the largest packs first
+        done = train_packs_concurrently({k: args(k) for k in keys}, sorted(keys, key=lambda k: -_pack_cost(k, by_run[k])),
+                                        jit_compile, workers, executor, log, describe)
     return [r for k in keys for r in done[k][0]], {k: done[k][1] for k in keys}
 
 # %% ../nbs/05_hello.ipynb #4a347bf2

@@ -205,15 +205,22 @@ def test_run_trials_packs_by_window_and_epochs():
     with pytest.raises(ValueError, match=r'the pack has no GRU of 3 units \(onehot\)'): packs[(4, 2)].extract('GRU', 3, 'onehot', 0)
 
 
-def test_run_trials_in_worker_processes_gives_the_same_records():
-    "Packs trained in two worker processes give the records and weights of the packs trained here, one after another."
+@pytest.fixture(scope='module')
+def serial_run():
+    "(text, configs, probes, records, packs) of three small packs (every cell, both encodings, two windows and run lengths) trained here."
     text = 'hello world, the program says hello world again. ' * 6
     configs = [dict(cell='LSTM', units=3, window=4, encoding='scaled', trial=0),
                dict(cell='SimpleRNN', units=5, window=4, encoding='onehot', trial=1, epochs=1),
                dict(cell='GRU', units=4, window=3, encoding='scaled', trial=0)]
     probes = {4: [('hell', 'hello world'), ('prog', 'program')], 3: [('hel', 'hello world')]}
-    lines = []
     here, packs_here = run_trials(configs, text, 2, probes, eval_every=1)
+    return text, configs, probes, here, packs_here
+
+
+def test_run_trials_in_worker_processes_gives_the_same_records(serial_run):
+    "Packs trained in two worker processes give the records and weights of the packs trained here, one after another."
+    text, configs, probes, here, packs_here = serial_run
+    lines = []
     there, packs_there = run_trials(configs, text, 2, probes, eval_every=1, workers=2, log=lines.append)
     assert here == there and len(here) == 2 * 2 + 1 * 2 + 2 * 1
     assert list(packs_here) == list(packs_there) == [(4, 2), (4, 1), (3, 2)]
@@ -262,16 +269,11 @@ def test_packed_networks_agree_with_scratch_cells(cell, encoding):
         assert np.abs(got[:, k] - softmax(h[:, -1] @ W + b)).max() < 1e-5
 
 
-def test_run_trials_on_an_executor_gives_the_serial_records():
+def test_run_trials_on_an_executor_gives_the_serial_records(serial_run):
     "Any concurrent.futures.Executor (here threads) trains the packs; records and weights are those of the serial run."
     from concurrent.futures import ThreadPoolExecutor
     from seqcourse.hello import network_flops
-    text = 'hello world, the program says hello world again. ' * 6
-    configs = [dict(cell='LSTM', units=3, window=4, encoding='scaled', trial=0),
-               dict(cell='GRU', units=4, window=4, encoding='onehot', trial=1, epochs=1),
-               dict(cell='SimpleRNN', units=4, window=3, encoding='scaled', trial=0)]
-    probes = {4: [('hell', 'hello world')], 3: [('hel', 'hello world')]}
-    here, packs_here = run_trials(configs, text, 2, probes, eval_every=1)
+    text, configs, probes, here, packs_here = serial_run
     with ThreadPoolExecutor(2) as pool:
         there, packs_there = run_trials(configs, text, 2, probes, eval_every=1, executor=pool)
     assert here == there and list(packs_here) == list(packs_there)
@@ -279,4 +281,4 @@ def test_run_trials_on_an_executor_gives_the_serial_records():
         for key in packs_here[k].weights:
             for w1, w2 in zip(packs_here[k].weights[key], packs_there[k].weights[key]): np.testing.assert_array_equal(w1, w2)
     with pytest.raises(TypeError, match='concurrent.futures.Executor'): run_trials(configs, text, 2, probes, executor='threads')
-    assert network_flops('LSTM', 128, 4) == 3 * (4 * 2 * (1 + 128) * 512 + 2 * 128 * 26)
+    assert network_flops('LSTM', 128, 4) == 3 * (2 * (4 * 1 + 3 * 128) * 512 + 2 * 128 * 26)   # h_0 = 0: 3 recurrent products

@@ -2,10 +2,10 @@
 
 # %% auto #0
 __all__ = ['LOVEHATE_FIRST', 'LOVEHATE_SECOND', 'LOVEHATE_THIRD_BY_PAIR', 'LOVEHATE_THIRD', 'SMOOTHINGS', 'third_word_table',
-           'make_lovehate', 'lovehate_tsv', 'load_lovehate', 'encode_rows', 'split_rows', 'patch_to', 'kn_discounts',
-           'NGramModel', 'majority_accuracy', 'count_table_accuracy', 'dense_step_model', 'build_model1',
-           'build_model2', 'hidden_model', 'hidden_activations', 'top_k', 'chain_predict', 'build_chain',
-           'build_recurrent_chain', 'build_word_rnn', 'rnn_predict']
+           'make_lovehate', 'lovehate_tsv', 'load_lovehate', 'encode_rows', 'split_rows', 'kn_discounts', 'NGramModel',
+           'majority_accuracy', 'count_table_accuracy', 'dense_step_model', 'build_model1', 'build_model2',
+           'hidden_model', 'hidden_activations', 'top_k', 'chain_predict', 'build_chain', 'build_recurrent_chain',
+           'build_word_rnn', 'rnn_predict']
 
 # %% ../nbs/01_chain.ipynb #c5512169
 __doc__ = "From two networks to a recurrence: the love/hate 3-grams, the manual chain, the n-gram model and word RNNs."  # the module's docstring (nbdev puts __all__ first)
@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from .core import check_choice, check_fraction, check_int, check_number
+from .core import check_choice, check_fraction, check_int, check_number, patch_to
 from .data import UnknownSymbolError, Vocab, load_text, one_hot
 from .exercises import Hint, exercise
 from .models import many_to_many, many_to_one
@@ -191,15 +191,6 @@ def split_rows(n:int, # number of rows
     return np.sort(order[n_val:]), np.sort(order[:n_val])
 
 # %% ../nbs/01_chain.ipynb #f2f93646
-def patch_to(cls # the class that receives the method
-            ):
-    "Decorator: add the function below it to `cls` as a method (a class written over several cells, as fastcore's `patch_to`)."
-    def add(f):
-        f.__qualname__ = f'{cls.__name__}.{f.__name__}'
-        setattr(cls, f.__name__, f)
-        return f
-    return add
-
 def _plain(s):
     "A str as it is; any other sequence of symbols as a tuple of plain Python values (NumPy scalars unwrapped)."
     if isinstance(s, str): return s

@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['VECTOR_FLAGS', 'build_dir', 'is_int', 'check_int', 'check_number', 'check_fraction', 'check_probability',
            'check_choice', 'as_numbers', 'sigmoid', 'softmax', 'set_seed', 'cpu_info', 'save_results', 'load_results',
-           'cached_json', 'Stopwatch', 'in_colab']
+           'cached_json', 'Stopwatch', 'patch_to', 'in_colab']
 
 # %% ../nbs/90_core.ipynb #8e65c932
 __doc__ = "Shared foundations: argument checks, sigmoid and softmax, seeds, the build folder, results files, a cache, a stopwatch."  # the module's docstring (nbdev puts __all__ first)
@@ -234,6 +234,17 @@ class Stopwatch:
         "Seconds since the start (works while the clock runs, and after it stopped)."
         if not hasattr(self, 't0'): raise RuntimeError("Stopwatch.elapsed() before start(): use `with Stopwatch() as sw:` or Stopwatch().start()")
         return time.perf_counter() - self.t0 if self.seconds is None else self.seconds
+
+# %% ../nbs/90_core.ipynb #10ce188f
+def patch_to(cls:type # the class that receives the method
+            ):
+    "Decorator: add the function below it to `cls` as a method (a class written over several cells)."
+    if not isinstance(cls, type): raise TypeError(f"patch_to needs a class, got {cls!r}")
+    def add(f):
+        f.__qualname__ = f'{cls.__name__}.{f.__name__}'
+        setattr(cls, f.__name__, f)
+        return f
+    return add
 
 # %% ../nbs/90_core.ipynb #8db9d01e
 def in_colab() -> bool:

@@ -24,8 +24,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from .chain import NGramModel, patch_to
-from .core import check_choice, check_int, set_seed
+from .chain import NGramModel
+from .core import check_choice, check_int, patch_to, set_seed
 from .data import Vocab, load_text, one_hot, scale_codes, windows
 from .models import CELLS, GATE_BLOCKS, many_to_one
 from .sampling import generate

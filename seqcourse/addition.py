@@ -3,8 +3,8 @@
 # %% auto #0
 __all__ = ['DIGIT_CHARS', 'query_width', 'answer_width', 'CharacterTable', 'sample_pairs', 'format_query', 'format_answer',
            'AdditionData', 'make_data', 'check_pairs', 'split', 'exact_match', 'build_model', 'accuracies',
-           'recipe_optimizer', 'model_digits', 'reads_reversed', 'guess_rows', 'show_guesses', 'train', 'solve',
-           'count_carries', 'accuracy_by']
+           'recipe_optimizer', 'model_digits', 'reads_reversed', 'guess_rows', 'show_guesses', 'train', 'parse_query',
+           'solve', 'count_carries', 'accuracy_by']
 
 # %% ../nbs/06_addition.ipynb #bf8ca562
 __doc__ = "Learning to add: addition problems as strings, the encoder-decoder, its training recipe and its errors."  # the module's docstring (nbdev puts __all__ first)
@@ -36,21 +36,8 @@ def answer_width(digits:int # the most digits an operand may have (1 to 9)
 # %% ../nbs/06_addition.ipynb #376d0a01
 DIGIT_CHARS = '0123456789+'
 
-class CharacterTable:
-    "One-hot codes of fixed-width strings over a small alphabet: a `Vocab` whose padding symbol fills the width."
-    def __init__(self,
-                 chars:str=DIGIT_CHARS, # the symbols besides padding, in code order
-                 pad:str=' ', # padding symbol (code 0), added on the right of short strings
-                ):
-        if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
-            raise ValueError(f"chars must be a non-empty str of distinct symbols, got {chars!r}")
-        if not isinstance(pad, str) or len(pad) != 1 or pad in chars:
-            raise ValueError(f"pad must be one character that is not among chars {chars!r} (it fills the fixed width), got {pad!r}")
-        self.vocab, self.pad = Vocab(list(chars), pad=pad), pad
-
-    def __len__(self): return len(self.vocab)
-    def __repr__(self): return f"CharacterTable({self.chars!r}, pad={self.pad!r})"
-
+class _FixedWidth:
+    "What a `CharacterTable` refuses: characters outside its alphabet, and strings longer than the width."
     @property
     def chars(self) -> str:
         "Every symbol of the table, in code order."
@@ -76,19 +63,9 @@ class CharacterTable:
                              f"a model built for shorter strings cannot read it")
         return s + self.pad * (width - len(s))
 
-    def encode(self, s:str, # the string to encode
-               width:int=None, # pad to this many rows; default len(s)
-              ) -> np.ndarray:
-        "One-hot rows of `s` padded to `width`: shape (width, len(table)), float32."
-        return self.vocab.one_hot(list(self.pad_to(s, len(s) if width is None else width)))
-
-    def encode_batch(self, strings, # strings, each at most `width` long
-                     width:int, # rows per string
-                    ) -> np.ndarray:
-        "One-hot codes of many strings: shape (n, width, len(table)), float32."
-        codes = [self.vocab.encode(list(self.pad_to(s, width))) for s in strings]
-        return one_hot(np.stack(codes) if codes else np.zeros((0, width), np.int64), len(self))
-
+# %% ../nbs/06_addition.ipynb #009a170f
+class _Decoding:
+    "The way back from a `CharacterTable`'s rows to strings: each row's argmax, so probabilities decode too."
     def decode(self, x, # one string's rows: one-hot or probabilities (width, len(table)), or codes (width,)
                strip:bool=True, # drop the padding around the string
               ) -> str:
@@ -106,6 +83,35 @@ class CharacterTable:
                     ) -> list:
         "Strings of a batch of encoded rows."
         return [self.decode(x, strip) for x in np.asarray(X)]
+
+# %% ../nbs/06_addition.ipynb #c7b8d259
+class CharacterTable(_FixedWidth, _Decoding):
+    "One-hot codes of fixed-width strings over a small alphabet: a `Vocab` whose padding symbol fills the width."
+    def __init__(self,
+                 chars:str=DIGIT_CHARS, # the symbols besides padding, in code order
+                 pad:str=' ', # padding symbol (code 0), added on the right of short strings
+                ):
+        if not isinstance(chars, str) or not chars or len(set(chars)) != len(chars):
+            raise ValueError(f"chars must be a non-empty str of distinct symbols, got {chars!r}")
+        if not isinstance(pad, str) or len(pad) != 1 or pad in chars:
+            raise ValueError(f"pad must be one character that is not among chars {chars!r} (it fills the fixed width), got {pad!r}")
+        self.vocab, self.pad = Vocab(list(chars), pad=pad), pad
+
+    def __len__(self): return len(self.vocab)
+    def __repr__(self): return f"CharacterTable({self.chars!r}, pad={self.pad!r})"
+
+    def encode(self, s:str, # the string to encode
+               width:int=None, # pad to this many rows; default len(s)
+              ) -> np.ndarray:
+        "One-hot rows of `s` padded to `width`: shape (width, len(table)), float32."
+        return self.vocab.one_hot(list(self.pad_to(s, len(s) if width is None else width)))
+
+    def encode_batch(self, strings, # strings, each at most `width` long
+                     width:int, # rows per string
+                    ) -> np.ndarray:
+        "One-hot codes of many strings: shape (n, width, len(table)), float32."
+        codes = [self.vocab.encode(list(self.pad_to(s, width))) for s in strings]
+        return one_hot(np.stack(codes) if codes else np.zeros((0, width), np.int64), len(self))
 
 # %% ../nbs/06_addition.ipynb #31446f0d
 def sample_pairs(n:int, # how many distinct pairs
@@ -355,6 +361,22 @@ def train(model, # a compiled model from `build_model`
             'worst_after': None if first is None else min(ex[first:]),
             'seconds_per_epoch': secs[-1] / n, 'stopped_by': why, 'batch_size': batch_size, 'target': target}
 
+# %% ../nbs/06_addition.ipynb #2223a108
+def parse_query(q:str, # a query 'a+b'; padding symbols (spaces) anywhere are ignored
+                digits:int, # the most digits an operand may have: the model's D
+                table:CharacterTable=None, # its character table; default: digits, '+' and space
+               ) -> tuple:
+    "The operands (a, b) of the query 'a+b', checked: known characters only, two numbers, neither longer than `digits`."
+    table, digits = table or CharacterTable(), check_int('digits', digits, max=9)
+    table.check(q)
+    m = re.fullmatch(r'(\d+)\+(\d+)', q.replace(table.pad, ''))
+    if not m: raise ValueError(f"a query looks like '123+45' (two numbers joined by a plus sign), got {q!r}")
+    for t in m.groups():
+        if len(str(int(t))) > digits:
+            raise ValueError(f"query {q!r}: operand {int(t)} has {len(str(int(t)))} digits, but this model reads at most "
+                             f"{digits} (its input is {query_width(digits)} characters wide)")
+    return int(m[1]), int(m[2])
+
 # %% ../nbs/06_addition.ipynb #6d0db377
 def solve(model, # a trained model from `build_model`
           query, # 'a+b' (spaces are ignored), or a list of them
@@ -373,14 +395,7 @@ def solve(model, # a trained model from `build_model`
                          "pass reverse=True or reverse=False")
     digits, rows = model_digits(model), []
     for q in queries:
-        table.check(q)
-        m = re.fullmatch(r'(\d+)\+(\d+)', q.replace(table.pad, ''))
-        if not m: raise ValueError(f"a query looks like '123+45' (two numbers joined by a plus sign), got {q!r}")
-        long = [t for t in m.groups() if len(t.lstrip('0') or '0') > digits]
-        if long:
-            raise ValueError(f"query {q!r}: operand {long[0]} has {len(long[0])} digits, but this model was trained "
-                             f"on at most {digits} (its input is {query_width(digits)} characters wide)")
-        rows.append(format_query(int(m[1]), int(m[2]), digits, reverse, table.pad))
+        rows.append(format_query(*parse_query(q, digits, table), digits, reverse, table.pad))
     out = table.decode_batch(model.predict(table.encode_batch(rows, query_width(digits)), verbose=0))
     return out if many else out[0]
 

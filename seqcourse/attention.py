@@ -2,19 +2,17 @@
 
 # %% auto #0
 __all__ = ['DESIGNS', 'units_first', 'previous_chars', 'dot_attention', 'additive_attention', 'PositionalEncoding',
-           'build_design', 'reads_previous', 'model_inputs', 'next_probs', 'greedy_decode', 'train_design',
+           'build_design', 'reads_previous', 'model_inputs', 'run_model', 'next_probs', 'greedy_decode', 'train_design',
            'alignments', 'beam_step', 'beam_search', 'beam_decode', 'answer_strings', 'solve', 'widen']
 
 # %% ../nbs/08_attention.ipynb #1b47e0f6
 __doc__ = "Teacher forcing, attention and beam search on addition: scratch attention, three decoders, beam search, alignments."  # the module's docstring (nbdev puts __all__ first)
 
 # %% ../nbs/08_attention.ipynb #0a218427
-import re
-
 import keras
 import numpy as np
 
-from .addition import CharacterTable, answer_width, exact_match, format_query, query_width
+from .addition import CharacterTable, answer_width, exact_match, format_query, parse_query, query_width
 from .core import check_choice, check_int, softmax
 from .exercises import Hint, exercise, expect_array
 from .models import encoder_decoder, recurrent_layer
@@ -134,6 +132,16 @@ def model_inputs(model, # a model from `build_design`
     if y is None: y = np.zeros((len(x), 0), np.int64)
     return [x, previous_chars(y, model.input_shape[1][1], model.input_shape[0][2])]
 
+def run_model(model, # a Keras model
+              inputs, # its input array, or a list of arrays
+              batch_size:int=2048, # prediction batch size for many problems
+             ) -> np.ndarray:
+    "The model's outputs: a direct call for up to 512 problems (no prediction graph to build), `predict` in batches for more."
+    n = len(inputs[0] if isinstance(inputs, (list, tuple)) else inputs)
+    if n > 512: return model.predict(inputs, batch_size=batch_size, verbose=0)
+    out = model(inputs, training=False)
+    return [keras.ops.convert_to_numpy(o) for o in out] if isinstance(out, (list, tuple)) else keras.ops.convert_to_numpy(out)
+
 def next_probs(model, # a model from `build_design`
                x, # one-hot queries (n, Tx, V)
                prefix, # the codes chosen so far for each query, (n, t)
@@ -141,13 +149,13 @@ def next_probs(model, # a model from `build_design`
               ) -> np.ndarray:
     "p(next answer character | query, prefix) for every query: (n, V)."
     prefix = np.asarray(prefix, np.int64).reshape(len(x), -1)
-    return model.predict(model_inputs(model, x, prefix), batch_size=batch_size, verbose=0)[:, prefix.shape[1]]
+    return run_model(model, model_inputs(model, x, prefix), batch_size)[:, prefix.shape[1]]
 
 def greedy_decode(model, # a model from `build_design`
                   x, # one-hot queries (n, Tx, V)
                  ) -> np.ndarray:
     "Free-running decoding: the most likely character at each step, fed back as the next step's input. Codes (n, T)."
-    if not reads_previous(model): return model.predict(x, batch_size=2048, verbose=0).argmax(-1)   # nothing to feed back
+    if not reads_previous(model): return run_model(model, x).argmax(-1)   # nothing to feed back
     codes = np.zeros((len(x), 0), np.int64)
     for _ in range(model.output_shape[1]):
         codes = np.concatenate([codes, next_probs(model, x, codes).argmax(-1)[:, None]], 1)
@@ -157,17 +165,17 @@ def greedy_decode(model, # a model from `build_design`
 def train_design(model, # a compiled model from `build_design`
                  x, # one-hot queries (n, Tx, V)
                  y, # one-hot answers, units first (n, T, V)
-                 val:tuple, # held-out (x, y)
+                 val:tuple, # held-out (x, y), scored after every epoch; None: no per-epoch score
                  epochs:int, # epochs to run: the budget, no early stop
                  batch_size:int=256, # problems per gradient step
                 ) -> dict:
     "Fit (teacher forcing for a decoder that reads its previous character); the per-epoch curves and the seconds."
     log = EpochLog()
-    h = model.fit(model_inputs(model, x, y), y, batch_size=check_int('batch_size', batch_size),
-                  epochs=check_int('epochs', epochs), validation_data=(model_inputs(model, val[0], val[1]), val[1]),
+    h = model.fit(model_inputs(model, x, y), y, batch_size=check_int('batch_size', batch_size), epochs=check_int('epochs', epochs),
+                  validation_data=None if val is None else (model_inputs(model, val[0], val[1]), val[1]),
                   callbacks=[log], verbose=0).history
     return {'epochs': epochs, 'seconds': float(np.sum(log.seconds)), 'cpu_seconds': float(np.sum(log.cpu_seconds)),
-            'loss': [float(v) for v in h['loss']], 'val_exact_teacher': [float(v) for v in h['val_exact_match']],
+            'loss': [float(v) for v in h['loss']], 'val_exact_teacher': [float(v) for v in h.get('val_exact_match', [])],
             'params': model.count_params(), 'batch_size': batch_size}
 
 # %% ../nbs/08_attention.ipynb #967aae91
@@ -180,7 +188,7 @@ def alignments(model, # a trained model with an attention layer (design 'attenti
     except ValueError: raise ValueError(f"model {model.name!r} has no attention layer (design {model.meta.get('design')!r})") from None
     codes = greedy_decode(model, x) if codes is None else codes
     probe = keras.Model(model.inputs, [layer.input[0], layer.input[2]])   # the projected queries s_t W and keys h_j U
-    q, k = probe.predict(model_inputs(model, x, codes), verbose=0)
+    q, k = run_model(probe, model_inputs(model, x, codes))
     return additive_attention(q, k, v=keras.ops.convert_to_numpy(layer.scale))[1]
 
 # %% ../nbs/08_attention.ipynb #38df96ae
@@ -237,14 +245,7 @@ def solve(model, # a trained model from `build_design`
     table, beam = table or CharacterTable(), check_int('beam (the beam width)', beam)
     digits, many, rows = model.meta['digits'], not isinstance(query, str), []
     for q in (list(query) if many else [query]):
-        table.check(q)
-        m = re.fullmatch(r'(\d+)\+(\d+)', q.replace(table.pad, ''))
-        if not m: raise ValueError(f"a query looks like '123+45' (two numbers joined by a plus sign), got {q!r}")
-        long = [t for t in m.groups() if len(t.lstrip('0') or '0') > digits]
-        if long:
-            raise ValueError(f"query {q!r}: operand {long[0]} has {len(long[0])} digits, but this model reads at most "
-                             f"{digits} (`widen` makes a copy that reads more)")
-        rows.append(format_query(int(m[1]), int(m[2]), digits, True, table.pad))
+        rows.append(format_query(*parse_query(q, digits, table), digits, True, table.pad))
     x = table.encode_batch(rows, query_width(digits))
     out = answer_strings(greedy_decode(model, x) if beam == 1 else beam_decode(model, x, beam), table)
     return out if many else out[0]

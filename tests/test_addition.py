@@ -6,7 +6,7 @@ import pytest
 from seqcourse.data import UnknownSymbolError
 from seqcourse.addition import (CharacterTable, query_width, answer_width, sample_pairs, format_query, format_answer,
                                 make_data, split, accuracies, build_model, solve, count_carries, model_digits,
-                                recipe_optimizer, reads_reversed, train, guess_rows, show_guesses)
+                                recipe_optimizer, reads_reversed, train, guess_rows, show_guesses, parse_query)
 from seqcourse.core import set_seed
 from seqcourse.models import encoder_decoder, save_model, load_model
 from seqcourse.training import StopWhenHeld, TimeBudget
@@ -265,3 +265,13 @@ def test_save_load_solve_round_trip_keeps_the_orientation(tmp_path, reverse):
     assert reads_reversed(loaded) is reverse
     assert solve(loaded, qs) == solve(m, qs)
     assert solve(loaded, qs) == solve(m, qs, reverse=reverse)
+
+
+def test_parse_query_returns_operands_and_names_what_is_wrong():
+    assert parse_query('123+45', 3) == (123, 45) and parse_query(' 1 + 002 ', 3) == (1, 2)
+    assert parse_query('007+1', 1) == (7, 1)                               # leading zeros do not count as digits
+    with pytest.raises(ValueError, match='operand 1234 has 4 digits, but this model reads at most 3'): parse_query('1234+5', 3)
+    with pytest.raises(ValueError, match="looks like '123\\+45'.*got '12\\+'"): parse_query('12+', 3)
+    with pytest.raises(UnknownSymbolError, match=r"'a'"): parse_query('12a+4', 3)
+    with pytest.raises(TypeError, match='expected a str, got int'): parse_query(12, 3)
+    with pytest.raises(ValueError, match='digits must be an integer'): parse_query('1+2', 0)

@@ -20,7 +20,7 @@ from .core import check_fraction, check_int, check_number, is_int
 from .data import UnknownSymbolError, Vocab, one_hot
 from .exercises import Hint, exercise, expect_array
 from .models import cell_name, encoder_decoder
-from .training import EpochLog, StopWhenHeld, TimeBudget
+from .training import EpochLog, StopWhenHeld, TimeBudget, build_for_fit
 
 # %% ../nbs/06_addition.ipynb #2e5bb2ea
 def query_width(digits:int # the most digits an operand may have (1 to 9)
@@ -344,6 +344,7 @@ def train(model, # a compiled model from `build_model`
     tb = TimeBudget(budget) if budget else None
     es = keras.callbacks.EarlyStopping('val_exact_match', mode='max', patience=patience) if patience else None
     cbs = [log] + ([StopWhenHeld(target, hold)] if hold else []) + [c for c in (tb, es) if c]
+    build_for_fit(model, train.x[:2], train.y[:2])      # one trace of the training step instead of two
     h = model.fit(train.x, train.y, batch_size=batch_size, epochs=epochs, validation_data=(val.x, val.y),
                   callbacks=cbs, verbose=0).history
     ex = [float(v) for v in h['val_exact_match']]

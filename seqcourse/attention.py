@@ -16,7 +16,7 @@ from .addition import CharacterTable, answer_width, exact_match, format_query, p
 from .core import check_choice, check_int, softmax
 from .exercises import Hint, exercise, expect_array
 from .models import encoder_decoder, recurrent_layer
-from .training import EpochLog
+from .training import EpochLog, build_for_fit
 
 # %% ../nbs/08_attention.ipynb #8f54602e
 def units_first(answers, # answer strings as `make_data` writes them ('596  ')
@@ -81,11 +81,11 @@ class PositionalEncoding(keras.layers.Layer):
         angle = pos / 10_000 ** (2 * (i // 2) / d)
         return x + keras.ops.convert_to_tensor(np.where(i % 2 == 0, np.sin(angle), np.cos(angle)).astype('float32'))[None]
 
-def _encoder(design, q, units):
+def _encoder(design, q, units, unroll=True):
     "The encoder's states (batch, Tx, units) and the decoder's initial state: a GRU, or one self-attention layer."
     L = keras.layers
     if design != 'self_attention':
-        return recurrent_layer('GRU', units, return_sequences=True, return_state=True, unroll=True, name='encoder')(q)
+        return recurrent_layer('GRU', units, return_sequences=True, return_state=True, unroll=unroll, name='encoder')(q)
     h = PositionalEncoding(name='positions')(L.Dense(units, name='embed')(q))
     h = L.LayerNormalization(name='norm')(h + L.MultiHeadAttention(2, units // 2, name='self_attention')(h, h))
     return h, L.Dense(units, activation='tanh', name='summary')(L.GlobalAveragePooling1D()(h))
@@ -96,22 +96,23 @@ def build_design(design:str, # one of DESIGNS: 'repeat', 'teacher_forcing', 'att
                  units:int=64, # width of every recurrent layer
                  n_chars:int=12, # V, the size of the character table
                  optimizer=None, # a Keras optimizer; default Adam
+                 unroll:bool=True, # unrolled GRUs: faster steps for the short sequences here, but slower to trace (False for a short run)
                 ):
     "An addition model of one design (GRU cells, two decoder layers), compiled with cross-entropy and exact match."
     check_choice('design', design, DESIGNS)
     Tx, T, L = query_width(digits), answer_width(digits), keras.layers
     if design == 'repeat':
         model = encoder_decoder(n_chars, cell='GRU', units=units, length=Tx, out_length=T, decoder_layers=2,
-                                unroll=True, name=f'repeat{digits}')
+                                unroll=unroll, name=f'repeat{digits}')
     else:
         q, prev = keras.Input((Tx, n_chars), name='query'), keras.Input((T, n_chars + 1), name='previous')
-        enc, state = _encoder(design, q, units)
-        dec = recurrent_layer('GRU', units, return_sequences=True, unroll=True, name='decoder1')(prev, initial_state=state)
+        enc, state = _encoder(design, q, units, unroll)
+        dec = recurrent_layer('GRU', units, return_sequences=True, unroll=unroll, name='decoder1')(prev, initial_state=state)
         if design != 'teacher_forcing':
             context = L.AdditiveAttention(name='attention')([L.Dense(units, use_bias=False, name='W')(dec), enc,
                                                             L.Dense(units, use_bias=False, name='U')(enc)])
             dec = L.Concatenate(name='with_context')([dec, context])
-        dec = recurrent_layer('GRU', units, return_sequences=True, unroll=True, name='decoder2')(dec)
+        dec = recurrent_layer('GRU', units, return_sequences=True, unroll=unroll, name='decoder2')(dec)
         model = keras.Model([q, prev], L.Dense(n_chars, activation='softmax', name='softmax')(dec), name=f'{design}{digits}')
     model.meta = {'design': design, 'digits': int(digits), 'units': int(units), 'reverse': True, 'units_first': True}
     model.compile(optimizer=optimizer or keras.optimizers.Adam(), loss='categorical_crossentropy', metrics=[exact_match])
@@ -170,8 +171,9 @@ def train_design(model, # a compiled model from `build_design`
                  batch_size:int=256, # problems per gradient step
                 ) -> dict:
     "Fit (teacher forcing for a decoder that reads its previous character); the per-epoch curves and the seconds."
-    log = EpochLog()
-    h = model.fit(model_inputs(model, x, y), y, batch_size=check_int('batch_size', batch_size), epochs=check_int('epochs', epochs),
+    log, xs = EpochLog(), model_inputs(model, x, y)
+    build_for_fit(model, [a[:2] for a in xs] if isinstance(xs, (list, tuple)) else xs[:2], y[:2])   # one trace, not two
+    h = model.fit(xs, y, batch_size=check_int('batch_size', batch_size), epochs=check_int('epochs', epochs),
                   validation_data=None if val is None else (model_inputs(model, val[0], val[1]), val[1]),
                   callbacks=[log], verbose=0).history
     return {'epochs': epochs, 'seconds': float(np.sum(log.seconds)), 'cpu_seconds': float(np.sum(log.cpu_seconds)),

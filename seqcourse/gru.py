@@ -2,7 +2,7 @@
 
 # %% auto #0
 __all__ = ['ScratchGRU', 'sentence_vocab', 'sentence_arrays', 'gate_block', 'DeepWeights', 'article_weights', 'run_level',
-           'DeepRNN', 'masked_scores', 'epoch_orders', 'MaskedScores', 'fresh_process_samples']
+           'DeepRNN', 'masked_scores', 'epoch_orders', 'MaskedScores', 'saved_model_samples', 'fresh_process_samples']
 
 # %% ../nbs/04_gru.ipynb #e483ae6e
 __doc__ = "The GRU and deeper RNNs: ScratchGRU in both Keras forms and the deep RNN trained by hand."  # the module's docstring (nbdev puts __all__ first)
@@ -17,9 +17,9 @@ import keras
 import numpy as np
 
 from .core import check_choice, check_int, is_int, sigmoid
-from .models import cell_name
+from .models import cell_name, load_model
 from .rnn import ScratchCell
-from .sampling import check_top_p
+from .sampling import check_top_p, generate
 
 # %% ../nbs/04_gru.ipynb #bee3d381
 class ScratchGRU(ScratchCell):
@@ -275,6 +275,19 @@ class MaskedScores(keras.callbacks.Callback):
             logs[prefix + 'loss'], logs[prefix + 'acc'] = masked_scores(self.logits(X), Y, M)
 
 # %% ../nbs/04_gru.ipynb #34783c9d
+def saved_model_samples(path, # a .keras file written by `seqcourse.models.save_model`
+                        n:int=3, # sentences
+                        seed:int=0, # seed of the sampler's generator
+                        threshold:float=0.9, # threshold of the sampler (generate's top_p)
+                        beginning:str='', # text the sentences start with
+                        max_chars:int=120, # the most characters sampled after the beginning
+                       ) -> list:
+    "Load the model from its file and sample whole sentences from it (the beginning included)."
+    model, vocab = load_model(path)
+    out = generate(model, vocab, ['\n' + beginning] * check_int('n', n), check_int('max_chars', max_chars),
+                   top_p=check_top_p(threshold), rng=np.random.default_rng(check_int('seed', seed, min=0)), stop='\n')
+    return [beginning + s for s in out]
+
 def fresh_process_samples(path, # a .keras file written by `seqcourse.models.save_model`
                           n:int=3, # sentences
                           seed:int=0, # seed of the sampler's generator
@@ -282,19 +295,13 @@ def fresh_process_samples(path, # a .keras file written by `seqcourse.models.sav
                           beginning:str='', # text the sentences start with
                           max_chars:int=120, # the most characters sampled after the beginning
                          ) -> list:
-    "Load the model in a new Python process and sample whole sentences there (the beginning included)."
-    code = ("import json, sys, numpy as np\n"
-            "from seqcourse.models import load_model\n"
-            "from seqcourse.sampling import generate\n"
-            "model, vocab = load_model(sys.argv[1])\n"
-            "n, seed, top_p, beginning, max_chars = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5], int(sys.argv[6])\n"
-            "out = generate(model, vocab, ['\\n' + beginning] * n, max_chars, top_p=top_p,\n"
-            "               rng=np.random.default_rng(seed), stop='\\n')\n"
-            "print('SAMPLES' + json.dumps([beginning + s for s in out]))\n")
-    args = [str(path), str(check_int('n', n)), str(check_int('seed', seed, min=0)), repr(check_top_p(threshold)), beginning,
-            str(check_int('max_chars', max_chars))]
+    "`saved_model_samples` run in a new Python process, which has never seen the trained model."
+    args = [str(path), check_int('n', n), check_int('seed', seed, min=0), check_top_p(threshold), beginning,
+            check_int('max_chars', max_chars)]
+    code = ("import json, sys\nfrom seqcourse.gru import saved_model_samples\n"
+            "print('SAMPLES' + json.dumps(saved_model_samples(*json.loads(sys.argv[1]))))\n")
     env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
-    p = subprocess.run([sys.executable, '-c', code, *args], capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run([sys.executable, '-c', code, json.dumps(args)], capture_output=True, text=True, env=env, timeout=300)
     lines = [l for l in p.stdout.splitlines() if l.startswith('SAMPLES')]
     if p.returncode or not lines:
         raise RuntimeError(f"the fresh process failed (exit code {p.returncode}):\n{p.stderr[-2000:]}")

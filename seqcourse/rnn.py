@@ -18,6 +18,7 @@ import numpy as np
 from . import models
 from .core import Stopwatch, cached_json, check_choice, check_fraction, check_int, check_number, is_int, load_results, set_seed, softmax
 from .models import cell_name, many_to_one
+from .training import build_for_fit
 
 # %% ../nbs/02_rnn.ipynb #fbef5313
 class ScratchCell:
@@ -514,6 +515,7 @@ def memory_benchmark(labels, # benchmark labels trained side by side, e.g. ['LST
         model = memory_pack(labels, T, seeds, **kw)
         train = {s: memory_task(steps * batch, T, n_classes, n_distractors, seed=1_000_003 * s + 2 * T) for s in seeds}
         test = {s: memory_task(n_test, T, n_classes, n_distractors, seed=1_000_003 * s + 2 * T + 1) for s in seeds}
+        build_for_fit(model, [train[s][0][:2].astype('int32') for s in seeds], [train[s][1][:2] for _, s in model.branches])
         with Stopwatch() as sw:
             model.fit([train[s][0].astype('int32') for s in seeds], [train[s][1] for _, s in model.branches],
                       batch_size=batch, epochs=1, shuffle=False, verbose=0)

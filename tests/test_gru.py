@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqcourse.core import set_seed
-from seqcourse.gru import (DeepRNN, DeepWeights, MaskedScores, ScratchGRU, article_weights, epoch_orders, fresh_process_samples,
+from seqcourse.gru import (DeepRNN, DeepWeights, MaskedScores, ScratchGRU, article_weights, epoch_orders, fresh_process_samples, saved_model_samples,
                            gate_block, masked_scores, run_level, sentence_arrays, sentence_vocab)
 from seqcourse.lstm import ScratchLSTM
 from seqcourse.models import load_model, many_to_many, param_count, save_model
@@ -218,7 +218,9 @@ def test_save_load_round_trip_in_fresh_process(tiny_model, tmp_path):
     loaded, v2 = load_model(path)
     assert v2.symbols == v.symbols
     assert sample(loaded, v2) == here
+    assert saved_model_samples(path, 3, 11, 0.9, 'o') == here
     assert fresh_process_samples(path, 3, 11, 0.9, 'o') == here
+    with pytest.raises(ValueError, match='n'): saved_model_samples(path, 0)
 
 
 def test_bad_inputs_are_refused():

@@ -55,3 +55,45 @@ def test_callbacks_reach_the_history_and_stop_training():
     with pytest.raises(ValueError, match='clock'): TimeBudget(3, clock='sun')
     with pytest.raises(TypeError, match='variables'): fit(lambda x: x, OrderedBatches((X, Y), 32))
     with pytest.raises(TypeError, match='OrderedBatches'): fit(Linear(W0, b0), (X, Y))
+
+
+def _two_output_model():
+    "A compiled model with two inputs and two outputs: its loss trackers are per output, built lazily by Keras."
+    a, b = keras.Input((5, 3)), keras.Input((5, 3))
+    h = keras.layers.GRU(4)(keras.layers.Concatenate()([a, b]))
+    m = keras.Model([a, b], [keras.layers.Dense(2, name='o1')(h), keras.layers.Dense(2, name='o2')(h)])
+    m.compile(optimizer=keras.optimizers.Adam(0.01), loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * 2,
+              metrics=[['accuracy'], ['accuracy']])
+    return m
+
+
+def _variable_paths(m):
+    return {v.path for v in m.variables + m.optimizer.variables + [w for x in m.metrics for w in x.variables]}
+
+
+def test_build_for_fit_creates_every_variable_fit_needs_and_changes_no_result():
+    from seqcourse.core import set_seed
+    from seqcourse.training import build_for_fit
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(48, 5, 3)).astype('float32') for _ in range(2)]; Y = [np.arange(48) % 2, (np.arange(48) // 2) % 2]
+    set_seed(0); plain = _two_output_model()
+    set_seed(0); built = build_for_fit(_two_output_model(), [x[:2] for x in X], [y[:2] for y in Y])
+    before = _variable_paths(built)
+    h_built = built.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert _variable_paths(built) == before          # nothing left for the first trace to create: it is not traced again
+    h_plain = plain.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    assert sorted(h_plain) == sorted(h_built)
+    for k in h_plain: assert np.allclose(h_plain[k], h_built[k], atol=1e-6), k
+    with pytest.raises(ValueError, match='compiled model'):
+        build_for_fit(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), np.zeros((1, 3)), np.zeros(1))
+
+
+def test_scratch_fit_traces_its_step_once_for_a_smaller_last_batch():
+    X, Y, W, b = _data(100)
+    class Counting(Linear):
+        calls = 0
+        def __call__(self, x): Counting.calls += 1; return super().__call__(x)   # Python runs only while tracing
+    m = Counting(W, b)
+    h = fit(m, OrderedBatches((X, Y), 32, [np.arange(100)] * 2), optimizer=keras.optimizers.Adam(0.01))
+    assert len(h.history['loss']) == 2 and np.isfinite(h.history['loss']).all()     # batches of 32, 32, 32 and 4
+    assert Counting.calls == 1

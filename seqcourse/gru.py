@@ -2,7 +2,7 @@
 
 # %% auto #0
 __all__ = ['ScratchGRU', 'sentence_vocab', 'sentence_arrays', 'gate_block', 'DeepWeights', 'article_weights', 'run_level',
-           'DeepRNN', 'masked_scores', 'epoch_orders', 'MaskedScores', 'saved_model_samples', 'fresh_process_samples']
+           'DeepRNN', 'masked_scores', 'epoch_orders', 'MaskedScores', 'saved_model_samples']
 
 # %% ../nbs/04_gru.ipynb #e483ae6e
 __doc__ = "The GRU and deeper RNNs: ScratchGRU in both Keras forms and the deep RNN trained by hand."  # the module's docstring (nbdev puts __all__ first)
@@ -281,31 +281,23 @@ def saved_model_samples(path, # a .keras file written by `seqcourse.models.save_
                         threshold:float=0.9, # threshold of the sampler (generate's top_p)
                         beginning:str='', # text the sentences start with
                         max_chars:int=120, # the most characters sampled after the beginning
+                        fresh_process:bool=False, # load and sample in a new Python process, which has never seen the trained model
                        ) -> list:
-    "Load the model from its file and sample whole sentences from it (the beginning included)."
-    model, vocab = load_model(path)
-    out = generate(model, vocab, ['\n' + beginning] * check_int('n', n), check_int('max_chars', max_chars),
-                   top_p=check_top_p(threshold), rng=np.random.default_rng(check_int('seed', seed, min=0)), stop='\n')
-    return [beginning + s for s in out]
-
-def fresh_process_samples(path, # a .keras file written by `seqcourse.models.save_model`
-                          n:int=3, # sentences
-                          seed:int=0, # seed of the sampler's generator
-                          threshold:float=0.9, # threshold of the sampler (generate's top_p)
-                          beginning:str='', # text the sentences start with
-                          max_chars:int=120, # the most characters sampled after the beginning
-                         ) -> list:
-    "`saved_model_samples` run in a new Python process, which has never seen the trained model."
+    "Load the model from its file and sample whole sentences from it (the beginning included), here or in a fresh process."
     args = [str(path), check_int('n', n), check_int('seed', seed, min=0), check_top_p(threshold), beginning,
             check_int('max_chars', max_chars)]
-    code = ("import json, sys\nfrom seqcourse.gru import saved_model_samples\n"
-            "print('SAMPLES' + json.dumps(saved_model_samples(*json.loads(sys.argv[1]))))\n")
-    env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
-    p = subprocess.run([sys.executable, '-c', code, json.dumps(args)], capture_output=True, text=True, env=env, timeout=300)
-    lines = [l for l in p.stdout.splitlines() if l.startswith('SAMPLES')]
-    if p.returncode or not lines:
-        raise RuntimeError(f"the fresh process failed (exit code {p.returncode}):\n{p.stderr[-2000:]}")
-    return json.loads(lines[-1][len('SAMPLES'):])
+    if fresh_process:
+        code = ("import json, sys\nfrom seqcourse.gru import saved_model_samples\n"
+                "print('SAMPLES' + json.dumps(saved_model_samples(*json.loads(sys.argv[1]))))\n")
+        env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
+        p = subprocess.run([sys.executable, '-c', code, json.dumps(args)], capture_output=True, text=True, env=env, timeout=300)
+        lines = [l for l in p.stdout.splitlines() if l.startswith('SAMPLES')]
+        if p.returncode or not lines:
+            raise RuntimeError(f"the fresh process failed (exit code {p.returncode}):\n{p.stderr[-2000:]}")
+        return json.loads(lines[-1][len('SAMPLES'):])
+    model, vocab = load_model(path)
+    out = generate(model, vocab, ['\n' + beginning] * args[1], args[5], top_p=args[3], rng=np.random.default_rng(args[2]), stop='\n')
+    return [beginning + s for s in out]
 
 # %% ../nbs/04_gru.ipynb #dc891a0e
 from .exercises import Hint, exercise, expect_array

@@ -586,9 +586,14 @@ def init_gradient_norms(label:str, # a benchmark label, e.g. 'SimpleRNN' or 'LST
     for s in seeds:
         model = memory_pack([label], T, [s], units=units)
         name = f"{label.replace('-', '_')}_{s}"
-        rnn, dense = model.get_layer(name), model.get_layer('out_' + name)
+        rnn32, dense32 = model.get_layer(name), model.get_layer('out_' + name)
+        V = model.get_layer(f'onehot{s}').input_dim
+        # the same weights in float64: the products behind a share below 1e-30 (a fresh GRU at T = 160) underflow in float32
+        rnn = models.recurrent_layer(memory_label(label)[0], units, dtype='float64'); rnn.build((None, T + 1, V))
+        dense = keras.layers.Dense(dense32.units, dtype='float64'); dense.build((None, units))
+        for new, old in ((rnn, rnn32), (dense, dense32)): new.set_weights([w.astype('float64') for w in old.get_weights()])
         X, y = memory_task(batch, T, seed=s)
-        x = tf.one_hot(X, model.get_layer(f'onehot{s}').input_dim)
+        x = tf.one_hot(X, V, dtype=tf.float64)
         with tf.GradientTape() as tape:
             tape.watch(x)
             loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(y, dense(rnn(x)), from_logits=True))

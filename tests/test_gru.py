@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from seqcourse.core import set_seed
-from seqcourse.gru import (DeepRNN, DeepWeights, MaskedScores, ScratchGRU, article_weights, epoch_orders, fresh_process_samples, saved_model_samples,
+from seqcourse.gru import (DeepRNN, DeepWeights, MaskedScores, ScratchGRU, article_weights, epoch_orders, saved_model_samples,
                            gate_block, masked_scores, run_level, sentence_arrays, sentence_vocab)
 from seqcourse.lstm import ScratchLSTM
 from seqcourse.models import load_model, many_to_many, param_count, save_model
@@ -219,7 +219,7 @@ def test_save_load_round_trip_in_fresh_process(tiny_model, tmp_path):
     assert v2.symbols == v.symbols
     assert sample(loaded, v2) == here
     assert saved_model_samples(path, 3, 11, 0.9, 'o') == here
-    assert fresh_process_samples(path, 3, 11, 0.9, 'o') == here
+    assert saved_model_samples(path, 3, 11, 0.9, 'o', fresh_process=True) == here
     with pytest.raises(ValueError, match='n'): saved_model_samples(path, 0)
 
 

@@ -284,9 +284,9 @@ def saved_model_samples(path, # a .keras file written by `seqcourse.models.save_
                         fresh_process:bool=False, # load and sample in a new Python process, which has never seen the trained model
                        ) -> list:
     "Load the model from its file and sample whole sentences from it (the beginning included), here or in a fresh process."
-    args = [str(path), check_int('n', n), check_int('seed', seed, min=0), check_top_p(threshold), beginning,
-            check_int('max_chars', max_chars)]
+    n, seed, max_chars, threshold = check_int('n', n), check_int('seed', seed, min=0), check_int('max_chars', max_chars), check_top_p(threshold)
     if fresh_process:
+        args = [str(path), n, seed, threshold, beginning, max_chars]
         code = ("import json, sys\nfrom seqcourse.gru import saved_model_samples\n"
                 "print('SAMPLES' + json.dumps(saved_model_samples(*json.loads(sys.argv[1]))))\n")
         env = {**os.environ, 'TF_CPP_MIN_LOG_LEVEL': '3'}
@@ -296,7 +296,7 @@ def saved_model_samples(path, # a .keras file written by `seqcourse.models.save_
             raise RuntimeError(f"the fresh process failed (exit code {p.returncode}):\n{p.stderr[-2000:]}")
         return json.loads(lines[-1][len('SAMPLES'):])
     model, vocab = load_model(path)
-    out = generate(model, vocab, ['\n' + beginning] * args[1], args[5], top_p=args[3], rng=np.random.default_rng(args[2]), stop='\n')
+    out = generate(model, vocab, ['\n' + beginning] * n, max_chars, top_p=threshold, rng=np.random.default_rng(seed), stop='\n')
     return [beginning + s for s in out]
 
 # %% ../nbs/04_gru.ipynb #dc891a0e

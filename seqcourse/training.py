@@ -146,7 +146,7 @@ def fit(model, # a scratch model: callable on a batch, with a `variables` list o
             value = loss(y, model(x), w)
         opt.apply_gradients(zip(tape.gradient(value, variables), variables))
         return value
-    # traced once, for any batch size: a last, smaller batch does not trace the step again
+    # traced once, for any batch size: a last, smaller batch does not trace the step again (weights have the targets' shape)
     first = data[0]
     specs = [tf.TensorSpec((None,) + np.shape(a)[1:], dt) for a, dt in zip((first[0], first[1], first[1]), (tf.float32, tf.int32, tf.float32))]
     train_step = tf.function(train_step, input_signature=specs)

@@ -15,7 +15,6 @@ from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
-
 def _round() -> BracketStyle: return BracketStyle(left='(', right=')')
 
 

@@ -3,7 +3,7 @@
 # %% auto #0
 __all__ = ['VECTOR_FLAGS', 'build_dir', 'is_int', 'check_int', 'check_number', 'check_fraction', 'check_probability',
            'check_choice', 'as_numbers', 'sigmoid', 'softmax', 'set_seed', 'cpu_info', 'save_results', 'load_results',
-           'cached_json', 'Stopwatch', 'patch_to', 'in_colab']
+           'cached_json', 'Stopwatch', 'patch_to']
 
 # %% ../nbs/90_core.ipynb #8e65c932
 __doc__ = "Shared foundations: argument checks, sigmoid and softmax, seeds, the build folder, results files, a cache, a stopwatch."  # the module's docstring (nbdev puts __all__ first)

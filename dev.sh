@@ -17,7 +17,7 @@ fi
 
 # (Re)install when the package metadata changed since the last install.
 stamp=.venv/.seqcourse-installed
-want=$(cat settings.ini setup.py | sha256sum | cut -d' ' -f1)
+want=$(cat settings.ini pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "dev.sh: installing seqcourse with its dev tools into .venv (first time: a few minutes) ..."
   if ! { .venv/bin/python -m pip install --upgrade pip setuptools wheel \

@@ -1,5 +1,5 @@
 "Tests of seqcourse.cli: the console script's entry point, `python -m seqcourse.cli`, the commands and their exit codes."
-import configparser, subprocess, sys
+import subprocess, sys
 from importlib.metadata import entry_points
 import pytest
 from conftest import ROOT
@@ -7,8 +7,7 @@ from seqcourse.cli import main
 
 
 def test_the_console_script_is_the_cli():
-    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(ROOT/'settings.ini')
-    assert cfg['DEFAULT']['console_scripts'].strip() == 'seqcourse=seqcourse.cli:main'
+    assert '\n[project.scripts]\nseqcourse = "seqcourse.cli:main"\n' in (ROOT/'pyproject.toml').read_text()
     installed = [e.value for e in entry_points(group='console_scripts') if e.name == 'seqcourse']
     assert installed == ['seqcourse.cli:main'], f"the installed console script is {installed}: reinstall with pip install -e ."
 

@@ -3,8 +3,8 @@
 import time
 
 import pytest
-from seqcourse.speed import busy_neighbours, clock_ghz, peak_gflops, timed
 
+from seqcourse.speed import busy_neighbours, clock_ghz, peak_gflops, timed
 
 def test_peak_is_cores_times_fma_units_times_lanes_times_two_times_clock():
     assert peak_gflops(2, 2.0, ['sse4_2', 'avx', 'avx2', 'fma']) == 2 * 2 * 8 * 2 * 2.0

@@ -351,7 +351,7 @@ def train(model, # a compiled model from `build_model`
     first, n = next((i for i, v in enumerate(ex) if v >= target), None), len(ex)
     secs, cpu = np.cumsum(log.seconds).tolist(), np.cumsum(log.cpu_seconds).tolist()   # since training began
     why = ('target held' if hold and n >= hold and min(ex[-hold:]) >= target else
-           'time budget' if tb and tb.exhausted else
+           'CPU-seconds limit' if tb and tb.exhausted else
            'no progress' if es and es.stopped_epoch > 0 else 'epoch limit')
     return {'epochs': n, 'seconds': [round(s, 2) for s in secs], 'cpu_seconds': [round(s, 2) for s in cpu], 'val_exact': ex,
             'val_char': [float(v) for v in h['val_accuracy']], 'train_exact': [float(v) for v in h['exact_match']],

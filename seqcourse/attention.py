@@ -43,24 +43,24 @@ def previous_chars(y, # answers: one-hot (n, T, V), or the codes chosen so far (
     return P
 
 # %% ../nbs/08_attention.ipynb #f3c80fef
-def dot_attention(query, # decoder state(s) s_t: (d,) for one step, or (..., Tq, d)
+def dot_attention(query, # decoder state(s) h'_t: (d,) for one step, or (..., Tq, d)
                   keys, # encoder states h_j: (Tx, d) or (..., Tx, d)
                   values=None, # what is averaged: (Tx, dv) or (..., Tx, dv); default: the keys
                  ) -> tuple:
-    "Luong's dot-product attention: (context sum_j a_j v_j, weights a = softmax(s . h_j) over the encoder steps j)."
+    "Luong's dot-product attention: (context a = sum_j alpha_j v_j, weights alpha = softmax over the encoder steps j of h' . h_j)."
     q, k = np.asarray(query, np.float64), np.asarray(keys, np.float64)
     v = k if values is None else np.asarray(values, np.float64)
     w = softmax(q @ np.swapaxes(k, -1, -2), axis=-1)
     return w @ v, w
 
-def additive_attention(query, # decoder state(s): (d,) or (..., Tq, d)
+def additive_attention(query, # decoder state(s) h'_t: (d,) or (..., Tq, d)
                        keys, # encoder states: (Tx, d) or (..., Tx, d)
                        values=None, # what is averaged; default: the keys
-                       v=None, # the scoring vector (d,), Keras' `scale`; default: ones
-                       W=None, # (d_in, d) projection of the query; default: none
-                       U=None, # (d_in, d) projection of the keys; default: none
+                       v=None, # the scoring vector v_a (d,), Keras' `scale`; default: ones
+                       W=None, # W_a, the (d_in, d) projection of the query; default: none
+                       U=None, # U_a, the (d_in, d) projection of the keys; default: none
                       ) -> tuple:
-    "Bahdanau's additive attention: (context, weights = softmax over j of v . tanh(s W + h_j U))."
+    "Bahdanau's additive attention: (context, weights = softmax over j of tanh(h' W_a + h_j U_a) . v_a)."
     q, k = np.asarray(query, np.float64), np.asarray(keys, np.float64)
     vals = k if values is None else np.asarray(values, np.float64)
     if W is not None: q = q @ np.asarray(W, np.float64)
@@ -189,7 +189,7 @@ def alignments(model, # a trained model with an attention layer (design 'attenti
     try: layer = model.get_layer('attention')
     except ValueError: raise ValueError(f"model {model.name!r} has no attention layer (design {model.meta.get('design')!r})") from None
     codes = greedy_decode(model, x) if codes is None else codes
-    probe = keras.Model(model.inputs, [layer.input[0], layer.input[2]])   # the projected queries s_t W and keys h_j U
+    probe = keras.Model(model.inputs, [layer.input[0], layer.input[2]])   # the projected queries h'_t W_a and keys h_j U_a
     q, k = run_model(probe, model_inputs(model, x, codes))
     return additive_attention(q, k, v=keras.ops.convert_to_numpy(layer.scale))[1]
 
@@ -264,17 +264,17 @@ def widen(model, # a trained model from `build_design`
     return wide
 
 # %% ../nbs/08_attention.ipynb #7e76a7bc
-@exercise('attention-1', function='attend(s, H)')
+@exercise('attention-1', function='attend(q, H)')
 def _check_attend(answer):
     "attention-1: dot-product attention for one decoder step, returning (context, weights)."
     rng = np.random.default_rng(11)
     for T, d in ((3, 2), (5, 4), (7, 3)):
-        s, H = rng.normal(size=d), rng.normal(size=(T, d))
-        got = answer(s, H)
+        q, H = rng.normal(size=d), rng.normal(size=(T, d))
+        got = answer(q, H)
         if not isinstance(got, (tuple, list)) or len(got) != 2: raise Hint(f"return a pair (context, weights), got {type(got).__name__}")
-        ctx, w = dot_attention(s, H)
+        ctx, w = dot_attention(q, H)
         if np.shape(got[0]) == w.shape and np.shape(got[1]) == ctx.shape: raise Hint("the pair is swapped: return (context, weights)")
-        if np.allclose(np.asarray(got[1], float), H @ s): raise Hint("those are the scores s . h_j: the weights are their softmax")
+        if np.allclose(np.asarray(got[1], float), H @ q): raise Hint("those are the scores q . h_j: the weights are their softmax")
         if np.shape(got[1]) == w.shape and not np.isclose(np.sum(got[1]), 1): raise Hint(f"the weights sum to {np.sum(got[1]):.3f}, not 1")
         expect_array(got[1], w, 'the weights'); expect_array(got[0], ctx, 'the context')
 

@@ -236,12 +236,12 @@ def bptt(rnn:ScratchRNN, # the layer, with its weights
     for t in reversed(range(x.shape[1])):
         dh = dH[:, t] + from_next                # total dL/dh_t
         g['dh'][:, t] = dh
-        da = dh * fprime(H[:, t])                # dL/da_t, through the activation
-        g['W_xh'] += x[:, t].T @ da
-        g['W_hh'] += H_prev[:, t].T @ da
-        g['b'] += da.sum(axis=0)
-        g['x'][:, t] = da @ rnn.W_xh.T
-        from_next = da @ rnn.W_hh.T              # dL/dh_{t-1} through h_t
+        delta = dh * fprime(H[:, t])             # delta_t: dL/d(pre-activation), through the activation
+        g['W_xh'] += x[:, t].T @ delta
+        g['W_hh'] += H_prev[:, t].T @ delta
+        g['b'] += delta.sum(axis=0)
+        g['x'][:, t] = delta @ rnn.W_xh.T
+        from_next = delta @ rnn.W_hh.T              # dL/dh_{t-1} through h_t
     g['h0'] = from_next
     return g
 

@@ -62,6 +62,61 @@ def test_no_seed_file_names_or_control_characters(nb):
         assert not bad, f'{nb.name} cell {i} holds control characters {bad} (a LaTeX \\a or \\t written as an escape?)'
 
 
+# Development wording: a page speaks to the student, never of how the course was developed (our issues, targets met or
+# missed, what "the course asks for", wall-clock budgets). "target" alone stays allowed: it is also the label a model
+# learns to predict, and a lesson may set itself a goal.
+DEV_WORDING = re.compile(r"""
+    \bthe\ issues?\b(?!\ (?:of|with|here))  | \bissues?\ \#?\d+           # our work items
+  | \btargets?\b[^.\n]{0,60}?\b(?:met|meet|missed)\b | \b(?:met|meets|missed)\ (?:the|its|our)\ targets?\b
+  | \btargets?\ (?:this|the)\ (?:chapter|course|page)\b | \bwritten\ to\ meet\b
+  | \btarget\ (?:at\ (?:least|most)|[<>\u2264\u2265]|\$\s*[<>]|is\ [\d$`]) | \(target\ [\d$`]
+  | \bTARGET_BITS\b | \bthe\ course\ asks\b | \bthe\ line\ the\ course\b
+  | \b(?:time|CPU|wall[-\ ]clock|seconds?|minutes?)\ budget\b | \bbudget\ of\ [\d{]
+  | \bour\ (?:work\ items?|deliverables?|tickets?|backlog)\b | \bacceptance\ criteri | \bdone\ means\b
+""", re.I | re.X)
+
+
+def dev_wording(text:str) -> list:
+    "The phrases of a text that speak of the course's development instead of the lesson."
+    return [m.group(0) for m in DEV_WORDING.finditer(text)]
+
+
+def code_text(source:str) -> str:
+    "The string literals and comments of a code cell: what it shows or displays on the page (markdown built by code, printed lines, comments)."
+    import io, tokenize
+    lines = ['' if l.lstrip().startswith(('%', '!')) else l for l in source.splitlines()]   # IPython magics are not Python
+    try:
+        toks = list(tokenize.generate_tokens(io.StringIO('\n'.join(lines) + '\n').readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    kinds = {tokenize.STRING, tokenize.COMMENT} | {getattr(tokenize, k) for k in ('FSTRING_MIDDLE',) if hasattr(tokenize, k)}
+    return '\n'.join(tok.string for tok in toks if tok.type in kinds)
+
+
+def test_the_dev_wording_scanner_finds_what_it_should_and_only_that():
+    bad = ['The table covers the corner cases the issue names.', 'The targets this chapter was written to meet.',
+           'The attention target is **met** in this run.', 'the line the course asks for', 'against a budget of 900 s',
+           'so that the full run fits the time budget on a 2-core CPU', 'TARGET_BITS = 0.1', "(target at least 99%)",
+           'worst case 3e-6 (the target is 1e-5)', 'The course asks a network to beat counting by 0.1 bits.']
+    for s in bad: assert dev_wording(s), s
+    good = ['Each window is read in full for a single target.', 'integer targets, shape (batch, time)',
+            'Can a network beat counting here?', 'every design gets the same budget of epochs', 'target sequences, shape (n, L)',
+            'The decoder is trained on the targets shifted by one.', 'a stop after a fixed budget of Adam steps']
+    for s in good: assert not dev_wording(s), (s, dev_wording(s))
+    assert dev_wording(code_text('display(Markdown(f"The target is {x:.1%}, {\'met\' if ok else \'not met\'}"))\nx = 1  # the issue'))
+    assert not dev_wording(code_text('TARGET = 0.99  # exact match that counts as solved\ny = targets[0]'))
+
+
+@pytest.mark.parametrize('page', chapter_notebooks() + [ROOT/'index.md', ROOT/'notation.md'], ids=lambda p: p.stem)
+def test_no_development_wording(page):
+    if page.suffix == '.md': cells = [(0, page.read_text())]
+    else:
+        cells = [(i, ''.join(c['source']) if c['cell_type'] == 'markdown' else code_text(''.join(c['source'])))
+                 for i, c in enumerate(json.loads(page.read_text())['cells']) if c['cell_type'] in ('markdown', 'code')]
+    found = [(i, w) for i, t in cells for w in dev_wording(t)]
+    assert not found, f'{page.name} speaks of the course\'s development, not the lesson (cell, words): {found}'
+
+
 def test_every_citation_is_in_the_bibliography():
     keys = set(re.findall(r'@\w+\{([^,\s]+),', (ROOT/'references.bib').read_text()))
     pages = chapter_notebooks() + [ROOT/'notation.md', ROOT/'index.md', ROOT/'instructors.md']

@@ -6,7 +6,8 @@ import pytest
 from conftest import ROOT, BIN
 import seqcourse.classroom as cl
 from seqcourse.classroom import (strip_solutions, strip_answers, checker_cell, student_notebook, instructor_notebook,
-                                 grade, format_grades, Grade, STUB_MARK)
+                                 grade, format_grades, Grade, STUB_MARK, course_chapters, course_code)
+from seqcourse.runner import list_chapters
 
 MARKER = re.compile(r'^\s*###\s*(BEGIN|END) SOLUTION\s*$|^\s*#\s*\|\s*solution\s*$', re.M)
 
@@ -53,13 +54,13 @@ def test_checker_cells_are_recognised():
 
 def test_assign_writes_student_and_instructor_versions(tmp_path):
     out = tmp_path/'course'
-    p = subprocess.run([str(BIN/'seqcourse'), 'assign', 'data', 'exercises', '--out', str(out)], cwd=ROOT,
+    p = subprocess.run([str(BIN/'seqcourse'), 'assign', 'data', '--out', str(out)], cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     manifest = json.loads((out/'assignment.json').read_text())
     assert manifest['chapters']['data']['exercises'][:3] == ['data-1', 'data-2', 'data-3'] and not manifest['missing_checkers']
     assert manifest['chapters']['data']['points'] == {i: 1 for i in manifest['chapters']['data']['exercises']}  # edit them
-    assert list(manifest['chapters']) == ['data', 'exercises']
+    assert list(manifest['chapters']) == ['data']
     for name, entry in manifest['chapters'].items():
         student = nbformat.read(out/'student'/entry['notebook'], as_version=4)
         assert not MARKER.search('\n'.join(c.source for c in student.cells)) and student.metadata['seqcourse']['version'] == 'student'
@@ -67,24 +68,51 @@ def test_assign_writes_student_and_instructor_versions(tmp_path):
     assert 'seqcourse grade' in (out/'README.md').read_text()
 
 
-def test_assign_by_default_takes_the_book_chapters_with_exercises(tmp_path, monkeypatch):
+def test_assign_by_default_takes_the_chapters_with_exercises_and_never_a_machinery_page(tmp_path, monkeypatch):
     monkeypatch.setattr(cl, '_has_checker', lambda i: True)  # (checked in test_exercises.py; importing every chapter module is slow)
     lines = []
     manifest = cl.assign(tmp_path/'a', root=ROOT, log=lines.append)
-    toc = (ROOT/'_toc.yml').read_text()
-    for name, entry in manifest['chapters'].items():
-        assert re.search(rf'^\s*- file: nbs/{entry["notebook"][:-6]}\s*$', toc, re.M) and entry['exercises']
-    assert 'data' in manifest['chapters'] and any(l.startswith('no exercises (not written): ') and 'core' in l.split(': ', 1)[1].split(', ') for l in lines)
+    assert list(manifest['chapters']) == [c for c in course_chapters(ROOT) if cl.exercise_ids(nbformat.read(list_chapters(ROOT)[c], as_version=4))]
+    assert 'data' in manifest['chapters'] and all(e['exercises'] and not e['notebook'].startswith('9') for e in manifest['chapters'].values())
     cl.assign(tmp_path/'a', ['data'], root=ROOT, log=lines.append)  # an earlier assignment is replaced
     assert sorted(p.name for p in (tmp_path/'a'/'student').iterdir()) == ['00_data.ipynb']
 
 
-def test_assign_refuses_a_folder_with_other_files_and_unknown_chapters(tmp_path):
+def test_assign_refuses_a_folder_with_other_files_unknown_chapters_and_machinery_pages(tmp_path):
     (tmp_path/'thesis.tex').write_text('precious')
     p = subprocess.run([str(BIN/'seqcourse'), 'assign', '--out', str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and 'is not empty and is not an earlier assignment' in p.stderr
     p = subprocess.run([str(BIN/'seqcourse'), 'assign', 'nosuch', '--out', str(tmp_path/'new')], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 2 and "unknown chapter 'nosuch'" in p.stderr
+    with pytest.raises(ValueError, match=r"'exercises' is not a chapter \(a page of the course machinery.*the chapters are: data, "):
+        cl.assign(tmp_path/'new', ['data', 'exercises'], root=ROOT)
+    assert not (tmp_path/'new').exists()
+
+
+def test_the_chapters_are_the_notebooks_of_the_chapter_parts_of_the_toc(tmp_path):
+    (tmp_path/'settings.ini').write_text('[DEFAULT]\n'); (tmp_path/'nbs').mkdir()
+    (tmp_path/'_toc.yml').write_text("format: jb-book\nroot: index\nparts:\n  - caption: Foundations\n    chapters:\n"
+        "      - file: notation\n      - file: nbs/00_data\n      - file: nbs/045_sequences\n  - caption: 'Case studies'\n"
+        "    chapters:\n      - file: nbs/09_modern.ipynb\n  - caption: Appendix\n    chapters:\n      - file: nbs/88_speed\n"
+        "  - caption: Course machinery (reference)\n    chapters:\n      - file: nbs/90_core\n      - file: instructors\n")
+    assert course_chapters(tmp_path) == ['data', 'sequences', 'modern']
+
+
+# ---------------------------------------------------------------- the student version: the lesson and the exercises only
+
+@pytest.mark.parametrize('name', course_chapters(ROOT))
+def test_the_student_version_holds_the_lesson_without_machinery(name):
+    nb = nbformat.read(list_chapters(ROOT)[name], as_version=4)
+    student = student_notebook(nb, name)
+    code = [c.source for c in student.cells if c.cell_type == 'code']
+    assert not [l for s in code for l in s.splitlines() if re.match(r'\s*#\s*\|', l)], 'an nbdev directive is left'
+    assert not [s for s in code if re.match(r'\s*__doc__\s*=', s)], 'a __doc__ cell is left'
+    hidden = {n for c in nb.cells if c.cell_type == 'code' and re.match(r'#\s*\|\s*export', c.source) and re.search(r'^#\s*\|\s*hide\s*$', c.source, re.M)
+              for n in re.findall(r'^(?:def|class)\s+(\w+)', c.source, re.M)}
+    defined = {n for s in code for n in re.findall(r'^(?:def|class)\s+(\w+)', s, re.M)}
+    assert not hidden & defined, f'hidden helpers defined again in the student version: {sorted(hidden & defined)}'
+    assert any('google.colab' in s for s in code[:3]), 'the Colab install cell is gone'
+    assert [c.source for c in student.cells if c.cell_type == 'markdown'][:1] == [nb.cells[0].source]  # the lesson starts as it did
 
 
 # ---------------------------------------------------------------- grade (tiny synthetic notebooks, real kernels)
@@ -209,6 +237,7 @@ def _hostile_class(subs):
     (subs/'bob').mkdir(); (subs/'bob'/'00_tiny.ipynb').write_text('{"cells": [{"cell_type": "co')   # broken JSON
     (secret := subs.parent/'secret.txt').write_text('TOP-SECRET-CONTENT')
     (subs/'jon').mkdir(); (subs/'jon'/'00_tiny.ipynb').symlink_to(secret)                # a symlink
+    (subs.parent/'instructor').mkdir(); nbformat.write(instructor_notebook(_tiny_instructor(), 'tiny'), subs.parent/'instructor'/'00_tiny.ipynb')
     return ada
 
 
@@ -218,7 +247,8 @@ def hostile(tmp_path_factory):
     ada = _hostile_class(subs)
     before = ada.read_bytes()
     lines = []
-    grades = grade(subs, timeout=3, notebook_timeout=60, jobs=2, points={'exercises-1': 2, 'data-3': 3}, feedback=True, log=lines.append)
+    grades = grade(subs, timeout=3, notebook_timeout=60, jobs=2, points={'exercises-1': 2, 'data-3': 3}, feedback=True,
+                   log=lines.append, instructor=subs.parent/'instructor')
     return subs, ada, before, grades, '\n'.join(lines)
 
 
@@ -242,6 +272,8 @@ def test_a_hostile_class_is_graded_honestly(hostile):
     assert 'checker registry' in st['fay', 'exercises-1'].flags and 'grading log' in st['gus', 'exercises-1'].flags
     assert 'forged' in st['hal', 'exercises-1'].flags
     assert 'outside its working folder' in st['ivy', 'exercises-1'].flags
+    assert not [w for w in ('ada', 'carl', 'eve', '_x') if 'suspicious' in st[w, 'exercises-1'].flags]  # their own cells are harmless
+    assert 'suspicious' not in (subs/'_graded'/'feedback'/'fay.md').read_text()      # flags are for the instructor only
     assert st['jon', 'exercises-1'].status == 'error' and 'refused: 00_tiny.ipynb is a symbolic link' in st['jon', 'data-3'].detail
     graded = (subs/'_graded'/'grades.csv').read_text() + (subs/'_graded'/'gradebook.csv').read_text()
     assert 'TOP-SECRET' not in graded + text                                        # the link's target is never read
@@ -257,7 +289,7 @@ def test_the_same_class_through_a_dask_cluster_gives_the_same_table(hostile, tmp
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
          distributed.Client(cluster) as client:
         again = grade(subs, out=tmp_path/'dask', timeout=3, notebook_timeout=60, points={'exercises-1': 2, 'data-3': 3},
-                      executor=client.get_executor(), log=lambda m: None)
+                      executor=client.get_executor(), log=lambda m: None, instructor=subs.parent/'instructor')
     assert format_grades(again) == format_grades(grades)                # the table, hints and flags
     assert [(g.student, g.exercise, g.status, g.points) for g in again] == [(g.student, g.exercise, g.status, g.points) for g in grades]
     assert (tmp_path/'dask'/'gradebook.csv').read_text() == (subs/'_graded'/'gradebook.csv').read_text()
@@ -301,3 +333,68 @@ def test_a_notebook_has_a_wall_clock_limit_as_well_as_a_cell_limit(tmp_path):
     gs = cl.grade_notebook(tmp_path/'00_tiny.ipynb', tmp_path/'out', 'ada', timeout=50, notebook_timeout=12)
     assert gs[0].status == 'error' and "notebook" in gs[0].detail and '12 s limit' in gs[0].detail, gs[0].detail
     assert gs[0].seconds < 40
+
+
+# ---------------------------------------------------------------- an honest class (issue 25): nothing of the course is suspicious
+
+def _honest(student):
+    "A student's data chapter with wrong answers, a changed seed, cells of their own, a question's text deleted and the set-up re-commented."
+    nb = _fill(student, {'data-1': 'answer = np.ones((3, len(v)))',
+                         'data-2': 'def my_windows(seq, length, step=1):\n    return windows(seq, length, step)[0], windows(seq, length, step)[0][:, -1]',
+                         'data-3': 'def n_examples(n, length, step=1):\n    return (n - length) // step'})
+    code = [c for c in nb.cells if c.cell_type == 'code']
+    code[1].source = code[1].source.replace('SEED = 0', 'SEED = 1')  # the parameters cell
+    code[0].source = '# my notes: run this first in Colab\n' + code[0].source.replace('\n\n', '\n')  # the Colab cell, laid out anew
+    nb.cells = [c for c in nb.cells if not c.source.startswith('**2.**')]
+    k = next(i for i, c in enumerate(nb.cells) if 'windows(np.arange(10), 4)' in c.source)
+    nb.cells[k + 1:k + 1] = [nbformat.v4.new_code_cell(s) for s in ("print(X.shape, y[:3])", "%time Vocab.from_text(load_text('sentences'))",
+                                                                     "!ls\nopen('my-notes.txt', 'w').write('windows overlap')")]
+    return nb
+
+
+@pytest.fixture(scope='module')
+def honest(tmp_path_factory):
+    "The instructor version and an honest student with wrong answers, of the real data chapter, graded in quick mode."
+    tmp = tmp_path_factory.mktemp('honest')
+    cl.assign(tmp/'course', ['data'], root=ROOT, log=lambda m: None)
+    key = nbformat.read(tmp/'course'/'instructor'/'00_data.ipynb', as_version=4)
+    ann = _honest(nbformat.read(tmp/'course'/'student'/'00_data.ipynb', as_version=4))
+    for who, nb in (('key', key), ('ann', ann)):
+        (tmp/'subs'/who).mkdir(parents=True); nbformat.write(nb, tmp/'subs'/who/'00_data.ipynb')
+    lines = []
+    grades = grade(tmp/'subs', points=tmp/'course'/'assignment.json', jobs=2, timeout=120, log=lines.append)
+    return tmp, key, ann, grades, '\n'.join(lines)
+
+
+def test_an_honest_class_and_the_instructor_version_are_never_flagged(honest):
+    tmp, key, ann, grades, text = honest
+    print(text)
+    st = {(g.student, g.exercise): g for g in grades}
+    assert [st['key', i].status for i in ('data-1', 'data-2', 'data-3')] == ['pass'] * 3     # the solutions pass
+    assert [st['ann', i].status for i in ('data-1', 'data-2', 'data-3')] == ['fail'] * 3     # wrong answers get hints
+    assert 'one too few' in st['ann', 'data-3'].detail
+    assert not [g for g in grades if g.flags], [g.flags for g in grades if g.flags]          # no row is flagged
+    assert 'suspicious' not in text and 'flags:' not in text
+    assert {r['flags'] for r in csv.DictReader(open(tmp/'subs'/'_graded'/'grades.csv'))} == {''}
+    assert cl._flags(key).startswith('suspicious')  # read whole, the course's own cells would have been flagged
+
+
+def test_only_what_a_student_changed_or_added_is_flagged(honest):
+    _, key, ann, _, _ = honest
+    own = course_code(nbformat.read(ROOT/'nbs'/'00_data.ipynb', as_version=4), 'data')
+    assert cl._flags(key, own) == cl._flags(ann, own) == ''
+    colab = next(k for k, c in enumerate(ann.cells) if 'google.colab' in c.source)
+    ann.cells[colab].source += "\nsys.modules['seqcourse.exercises'] = None"          # a line added to a course cell
+    ann.cells.append(nbformat.v4.new_code_cell("import builtins\nbuiltins.print = lambda *a: None"))  # a cell of one's own
+    assert cl._flags(ann, own) == (f"suspicious: cell {colab + 1} touches the import machinery; "
+                                   f"cell {len(ann.cells)} touches the import machinery or built-ins, the built-ins")
+
+
+@pytest.mark.parametrize('name', course_chapters(ROOT))
+def test_the_course_code_of_every_chapter_covers_both_versions_and_nothing_added(name):
+    nb = nbformat.read(list_chapters(ROOT)[name], as_version=4)
+    own = course_code(nb, name)
+    student = student_notebook(nb, name)
+    assert cl._flags(instructor_notebook(nb, name), own) == cl._flags(student, own) == ''
+    student.cells.insert(3, nbformat.v4.new_code_cell("import importlib\nimportlib.reload(sys)"))
+    assert cl._flags(student, own) == 'suspicious: cell 4 touches the import machinery or built-ins'

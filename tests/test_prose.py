@@ -117,6 +117,28 @@ def test_no_development_wording(page):
     assert not found, f'{page.name} speaks of the course\'s development, not the lesson (cell, words): {found}'
 
 
+def test_citations_render_author_year():
+    "The book cites (Author, Year) and labels its bibliography the same way (tools/bibstyle.py): no 'Statinferd.'-like labels."
+    pytest.importorskip('sphinxcontrib.bibtex')
+    import sys, yaml
+    from pybtex.database import parse_file
+    sphinx = yaml.safe_load((ROOT/'_config.yml').read_text())['sphinx']
+    assert sphinx['local_extensions'].get('bibstyle') == 'tools/'
+    assert (sphinx['config']['bibtex_reference_style'], sphinx['config']['bibtex_default_style']) == ('author_year_round', 'author_year')
+    sys.path.insert(0, str(ROOT/'tools'))
+    import bibstyle
+    bib = parse_file(str(ROOT/'references.bib'))
+    for key, e in bib.entries.items():
+        assert e.fields.get('year'), f'{key}: no year (write n.d. for an undated work)'
+        assert 'Anonymous' not in str(e.persons.get('author', '')), f'{key}: leave the author out; the work is then cited by its title'
+    labels = {e.key: e.label for e in bibstyle.AuthorYearStyle().format_bibliography(bib).entries}
+    bad = {k: v for k, v in labels.items() if not re.fullmatch(r'\S.* (?:1[89]|20)\d\d[a-z]?|\S.* n\.d\.[a-z]?', v)}
+    assert not bad, f'labels that do not read "Author Year": {bad}'
+    assert labels['elman1990finding'] == 'Elman 1990' and labels['hochreiter1997lstm'] == 'Hochreiter and Schmidhuber 1997'
+    assert labels['cho2014gru'] == 'Cho et al. 2014' and labels['statinfer_rnn'] == 'Statinfer n.d.'
+    assert len(set(labels.values())) == len(labels), 'two works share a label'
+
+
 def test_every_citation_is_in_the_bibliography():
     keys = set(re.findall(r'@\w+\{([^,\s]+),', (ROOT/'references.bib').read_text()))
     pages = chapter_notebooks() + [ROOT/'notation.md', ROOT/'index.md', ROOT/'instructors.md']

@@ -1,9 +1,10 @@
 """Author-year citations for the course's book (a Sphinx extension named in _config.yml under sphinx.local_extensions).
 
 It registers two styles that _config.yml selects: the referencing style `author_year_round`, so that {cite}`key`
-reads "(Elman, 1990)" and {cite:t}`key` reads "Elman (1990)", and the bibliography style `author_year`, pybtex's
-`plain` entries labelled "Elman 1990" instead of "[Elm90]", so that the bibliography lists each work under the
-name the text cites it by. A work without an author is cited and labelled by its title."""
+reads "(Elman, 1990)", several keys "(Elman, 1990; Werbos, 1990)", and {cite:t}`key` reads "Elman (1990)"; and the
+bibliography style `author_year`, pybtex's `plain` entries labelled "Elman 1990" instead of "[Elm90]", so that the
+bibliography lists each work under the name the text cites it by. A work without an author is cited and labelled by
+its title. tests/test_prose.py checks the labels."""
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
-def _round() -> BracketStyle: return BracketStyle(left='(', right=')')
+def _round() -> BracketStyle: return BracketStyle(left='(', right=')', sep='; ')   # (Cho et al., 2014; Chung et al., 2014)
 
 
 @dataclass

@@ -70,21 +70,27 @@ def _unparse(node):
 
 
 def _params(fn: ast.FunctionDef, comments: dict, drop_first: bool) -> list:
-    "[{kind, name, annotation, default, doc}] of a def in signature order; kind: '/' positional-only, '' positional or keyword, '*' the *args, 'kw' keyword-only, '**' the **kwargs."
+    """[{kind, name, annotation, default, doc}] of a def in signature order; kind: '/' positional-only, '' positional or
+    keyword, '*' the *args, 'kw' keyword-only, '**' the **kwargs. A line's comment belongs to the last parameter on that
+    line (or to the return annotation, when it is there), as in fastcore's docments."""
     a = fn.args
     positional = a.posonlyargs + a.args
     defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
     rows = [('/' if i < len(a.posonlyargs) else '', p, d) for i, (p, d) in enumerate(zip(positional, defaults))]
-    if drop_first and rows: rows = rows[1:]
     if a.vararg: rows.append(('*', a.vararg, None))
     rows += [('kw', p, d) for p, d in zip(a.kwonlyargs, a.kw_defaults)]
     if a.kwarg: rows.append(('**', a.kwarg, None))
-    taken, first = {p.lineno for _, p, _ in rows}, _first_line(fn)
+    owner = {p.lineno: p.arg for _, p, _ in rows}
+    if fn.returns is not None: owner[fn.returns.lineno] = 'return'
+    if drop_first and rows and rows[0][0] != '*': rows = rows[1:]
+    first = _first_line(fn)
     return [dict(kind=k, name=p.arg, annotation=_unparse(p.annotation), default=_unparse(d), lineno=p.lineno,
-                 doc=_comment_at(p.lineno, comments, taken, first)) for k, p, d in rows]
+                 doc=_comment_at(p.lineno, comments, set(owner), first) if owner.get(p.lineno) == p.arg else None)
+            for k, p, d in rows]
 
 
 def _first_line(node) -> int:
+    "The first line of a definition, its decorators included."
     return min([node.lineno] + [d.lineno for d in getattr(node, 'decorator_list', [])])
 
 
@@ -115,38 +121,50 @@ def _function(fn, comments, method=False) -> dict:
             'staticmethod' if 'staticmethod' in decos else 'classmethod' if 'classmethod' in decos else
             'method' if method else 'function')
     params = _params(fn, comments, drop_first=method and kind != 'staticmethod')
-    ret_line = fn.returns.lineno if fn.returns is not None else None
+    ret_line, a = (fn.returns.lineno if fn.returns is not None else None), fn.args
     returns = None
     if ret_line is not None:
-        returns = dict(annotation=_unparse(fn.returns),
-                       doc=_comment_at(ret_line, comments, {p['lineno'] for p in params} | {fn.lineno}, _first_line(fn)))
+        taken = {p.lineno for p in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if p is not None}
+        returns = dict(annotation=_unparse(fn.returns), doc=_comment_at(ret_line, comments, taken, _first_line(fn)))
     return dict(kind=kind, name=fn.name, signature=_signature(params, fn), params=params, returns=returns,
                 doc=inspect.cleandoc(ast.get_docstring(fn, clean=False) or '') or None, lineno=fn.lineno)
 
 
-def _class(cls, comments, patched) -> dict:
-    decos = [name for name, _ in _decorators(cls)]
-    members, init = [], None
-    for node in cls.body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            if node.name == '__init__': init = node
-            elif not node.name.startswith('_') or node.name == '__call__':
-                if any(d.endswith('.setter') or d.endswith('.deleter') for d, _ in _decorators(node)): continue
-                members.append(_function(node, comments, method=True))
-    members += [_function(fn, comments, method=True) for fn in patched if not fn.name.startswith('_') or fn.name == '__call__']
-    if init is not None:
-        params = _params(init, comments, drop_first=True)
-    elif any(d.split('.')[-1] == 'dataclass' for d in decos):
+def _own_params(cls, comments):
+    "The parameters a class's own `__init__` (or its dataclass fields) takes; None if it has neither."
+    init = next((n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == '__init__'), None)
+    if init is not None: return _params(init, comments, drop_first=True)
+    if any(d.split('.')[-1] == 'dataclass' for d, _ in _decorators(cls)):
         fields = [n for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
                   and 'ClassVar' not in ast.unparse(n.annotation)]
         taken = {f.lineno for f in fields}
-        params = [dict(kind='', name=f.target.id, annotation=_unparse(f.annotation), default=_unparse(f.value),
-                       doc=_comment_at(f.lineno, comments, taken, cls.lineno + 1)) for f in fields]
-    else: params = None   # no __init__ of its own: it takes what its base class takes
+        return [dict(kind='', name=f.target.id, annotation=_unparse(f.annotation), default=_unparse(f.value), lineno=f.lineno,
+                     doc=_comment_at(f.lineno, comments, taken, cls.lineno + 1)) for f in fields]
+    return None
+
+
+def _class(cls, comments, patched, resolve) -> dict:
+    "A class: its parameters (its own, else those of the first base class in the package that has some), its methods."
+    members = []
+    for node in cls.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (not node.name.startswith('_') or node.name == '__call__'):
+            if any(d.endswith('.setter') or d.endswith('.deleter') for d, _ in _decorators(node)): continue
+            members.append(_function(node, comments, method=True))
+    members += [_function(fn, comments, method=True) for fn in patched if not fn.name.startswith('_') or fn.name == '__call__']
+    params, inherited, seen, todo = _own_params(cls, comments), None, set(), [cls]
+    while params is None and todo:   # no __init__ of its own: it takes what its base class takes
+        c = todo.pop(0)
+        for base in c.bases:
+            found = resolve(base.id) if isinstance(base, ast.Name) and base.id not in seen else None
+            if found is None: continue
+            seen.add(base.id)
+            params = _own_params(*found)
+            if params is not None: inherited = base.id; break
+            todo.append(found[0])
     return dict(kind='exception' if any(re.search(r'(Error|Exception|Warning)$', ast.unparse(b)) for b in cls.bases) else 'class',
                 name=cls.name, signature=_signature(params) if params is not None else '', params=params or [],
-                bases=[ast.unparse(b) for b in cls.bases], doc=inspect.cleandoc(ast.get_docstring(cls, clean=False) or '') or None,
-                members=members, lineno=cls.lineno)
+                inherited=inherited, bases=[ast.unparse(b) for b in cls.bases],
+                doc=inspect.cleandoc(ast.get_docstring(cls, clean=False) or '') or None, members=members, lineno=cls.lineno)
 
 
 def _data(name, node, comments) -> dict:
@@ -157,18 +175,17 @@ def _data(name, node, comments) -> dict:
                 doc=_comment_at(node.lineno, comments, set()), params=[], lineno=node.lineno)
 
 
-def module_api(module: str, path=None) -> dict:
-    """What the reference page of `module` shows: {'module', 'path', 'doc', 'source_notebook', 'all', 'items'}, one item
-    per name in `__all__` (a dict with kind, name, signature, params [{kind, name, annotation, default, doc}], doc ...)."""
-    path = Path(path) if path else module_path(module)
+def _read(path: Path) -> dict:
+    "A module's source, parsed: its `__all__`, docstring, top-level definitions, `patch_to` methods and package imports."
     source = path.read_text(encoding='utf-8')
     tree, comments = ast.parse(source), _comments(source)
-    names, doc, defs, patched = [], ast.get_docstring(tree), {}, {}
+    out = dict(source=source, comments=comments, all=[], doc=ast.get_docstring(tree), defs={}, patched={}, imports={})
+    defs = out['defs']
     for node in tree.body:
         if isinstance(node, ast.Assign):
             for t in node.targets:
-                if isinstance(t, ast.Name) and t.id == '__all__': names = list(ast.literal_eval(node.value))
-                elif isinstance(t, ast.Name) and t.id == '__doc__' and isinstance(node.value, ast.Constant): doc = node.value.value
+                if isinstance(t, ast.Name) and t.id == '__all__': out['all'] = list(ast.literal_eval(node.value))
+                elif isinstance(t, ast.Name) and t.id == '__doc__' and isinstance(node.value, ast.Constant): out['doc'] = node.value.value
                 elif isinstance(t, ast.Name): defs.setdefault(t.id, ('data', node))
                 elif isinstance(t, (ast.Tuple, ast.List)):
                     for e in t.elts:
@@ -176,17 +193,39 @@ def module_api(module: str, path=None) -> dict:
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name): defs.setdefault(node.target.id, ('data', node))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             to = [cls for name, cls in _decorators(node) if name.split('.')[-1] == 'patch_to' and cls]
-            if to: patched.setdefault(to[0], []).append(node)
+            if to: out['patched'].setdefault(to[0], []).append(node)
             else: defs[node.name] = ('function', node)
         elif isinstance(node, ast.ClassDef): defs[node.name] = ('class', node)
+        elif isinstance(node, ast.ImportFrom) and (node.level == 1 or (node.module or '').startswith(PKG + '.')) and node.module:
+            for a in node.names: out['imports'][a.asname or a.name] = (node.module.split('.')[-1], a.name)
+    return out
+
+
+def module_api(module: str, path=None) -> dict:
+    """What the reference page of `module` shows: {'module', 'path', 'doc', 'source_notebook', 'all', 'items'}, one item
+    per name in `__all__` (a dict with kind, name, signature, params [{kind, name, annotation, default, doc}], doc ...)."""
+    path = Path(path) if path else module_path(module)
+    mod = _read(path)
+    comments, defs = mod['comments'], mod['defs']
+
+    def resolve(name, here=mod, depth=0):
+        "A class named in `here`, defined there or imported from another module of the package: (ClassDef, comments)."
+        if name in here['defs'] and here['defs'][name][0] == 'class': return here['defs'][name][1], here['comments']
+        if name in here['imports'] and depth < 5:
+            other, real = here['imports'][name]
+            try: there = _read(module_path(f'{PKG}.{other}'))
+            except (ModuleNotFoundError, OSError, SyntaxError): return None
+            return resolve(real, there, depth + 1)
+        return None
+
     items = []
-    for name in names:
+    for name in mod['all']:
         if name not in defs: items.append(dict(kind='data', name=name, value=None, annotation=None, doc=None, params=[])); continue
         kind, node = defs[name]
         items.append(_function(node, comments) if kind == 'function' else
-                     _class(node, comments, patched.get(name, [])) if kind == 'class' else _data(name, node, comments))
-    m = re.search(r'File to edit: \.\./(\S+?)\.ipynb', source[:500])
-    return dict(module=module, path=path, doc=doc, source_notebook=m.group(1) if m else None, all=names, items=items)
+                     _class(node, comments, mod['patched'].get(name, []), resolve) if kind == 'class' else _data(name, node, comments))
+    m = re.search(r'File to edit: \.\./(\S+?)\.ipynb', mod['source'][:500])
+    return dict(module=module, path=path, doc=mod['doc'], source_notebook=m.group(1) if m else None, all=mod['all'], items=items)
 
 
 # ---------------------------------------------------------------- writing the page (MyST Markdown)
@@ -245,7 +284,8 @@ def _item_lines(item, module, fence='````') -> list:
     lines = [f"{fence}{{{directive}}} {item['name']}{item['signature']}", f":module: {module}", '']
     if item['doc']: lines += [_text(item['doc']), '']
     if kind in ('class', 'exception') and item['bases']: lines += [f"Based on {', '.join(_code(b) for b in item['bases'])}.", '']
-    lines += _param_lines(item['params'], item.get('returns'))
+    label = f"Parameters (those of {_code(item['inherited'])})" if item.get('inherited') else 'Parameters'
+    lines += _param_lines(item['params'], item.get('returns'), label)
     for m in item.get('members', []):
         d = {'method': 'py:method', 'staticmethod': 'py:staticmethod', 'classmethod': 'py:classmethod', 'property': 'py:property'}[m['kind']]
         sig = '' if m['kind'] == 'property' else m['signature']

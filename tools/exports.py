@@ -42,6 +42,7 @@ PKG = 'seqcourse'
 DOC_FILES = ('README.md', 'instructors.md', 'CONTRIBUTING.md', 'index.md', 'notation.md')
 DOC_GLOBS = ('data/*.md',)
 TOOL_GLOBS = ('tools/*.py', '.ci/*.py')
+SELF = ('exports.py', 'api_ext.py')   # the tools that read the API do not make it public
 
 _DIRECTIVE = re.compile(r'^\s*#\s*\|\s*([\w-]+)\s*:?\s*(.*)$')
 _EXPORT_LINE = re.compile(r'^(\s*#\s*\|\s*)(export|exporti)(\b.*)$', flags=re.S)
@@ -238,7 +239,9 @@ def analyse(root=ROOT, notebooks=None) -> dict:
         for code in nb.code(): add(code_uses(code, exports, nb.module), who, nb.module)
         for md in nb.markdown(): add(doc_uses(md, exports), who, nb.module)
     for pattern in TOOL_GLOBS:
-        for p in sorted(root.glob(pattern)): add(code_uses(p.read_text(encoding='utf-8'), exports), str(p.relative_to(root)))
+        for p in sorted(root.glob(pattern)):
+            if p.name in SELF: continue
+            add(code_uses(p.read_text(encoding='utf-8'), exports), str(p.relative_to(root)))
     docs = [root/f for f in DOC_FILES if (root/f).exists()] + [p for g in DOC_GLOBS for p in sorted(root.glob(g))]
     for p in docs: add(doc_uses(p.read_text(encoding='utf-8'), exports), str(p.relative_to(root)))
     add(console_scripts(root), 'settings.ini (console_scripts)')

@@ -4,14 +4,20 @@ Every public module has a page in the book's table of contents; every name in it
 its parameters and their nbdev docments (the same ones fastcore reads); the pages build with warnings as errors. Every
 notebook's `#| export` / `#| exporti` directives follow the rule in tools/exports.py (fix: `python tools/exports.py --apply`
 then `nbdev_export`)."""
-import importlib, inspect, json, re, shutil, subprocess, sys
-from pathlib import Path
+import importlib
+import inspect
+import json
+import re
+import shutil
+import subprocess
+import sys
+
 import pytest
-from conftest import ROOT, BIN
+from conftest import BIN, ROOT
 
 sys.path.insert(0, str(ROOT/'tools'))
-import api_ext   # noqa: E402
-import exports   # noqa: E402
+import api_ext  # noqa: E402
+import exports  # noqa: E402
 
 MODULES = api_ext.public_modules()
 
@@ -149,6 +155,7 @@ def test_the_api_pages_build_with_warnings_as_errors(tmp_path):
     jb = BIN/'jupyter-book'
     if not jb.exists(): pytest.skip('jupyter-book is not installed (pip install "seqcourse[book]")')
     import yaml
+
     from seqcourse.runner import book_files
     src = tmp_path/'book'
     for f in book_files(ROOT):

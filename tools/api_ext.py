@@ -324,8 +324,8 @@ def modules_markdown(modules=None, linked=None) -> str:
 
 # ---------------------------------------------------------------- the Sphinx side
 def setup(app):
-    from docutils.statemachine import StringList
     from docutils import nodes
+    from docutils.statemachine import StringList
     from sphinx.util.docutils import SphinxDirective
 
     class ApiDoc(SphinxDirective):
@@ -335,7 +335,7 @@ def setup(app):
         def run(self):
             module = self.arguments[0].strip()
             try: path = module_path(module)
-            except ModuleNotFoundError as e: raise self.error(str(e))
+            except ModuleNotFoundError as e: raise self.error(str(e)) from None
             self.env.note_dependency(str(path))   # the page is read again when the module changes
             nb = module_api(module, path)['source_notebook']
             text = module_markdown(module, path, notebook_doc=nb if nb in self.env.found_docs else None)

@@ -3,6 +3,7 @@
 #   bash dev.sh book [--quick] [--force]   execute the chapters that changed since their last good run (all with --force)
 #                                with papermill, then build the book into _build/html
 #   bash dev.sh test [pytest args]   the whole test suite (CI runs it with -m "not install": the Colab venv test is its own job)
+#   bash dev.sh colab            build the wheel into _build/wheel and resolve it against Colab's package sets (tests/colab/)
 #   bash dev.sh shell            a shell with the course's virtual environment active
 # It needs Python 3.10+ (set PYTHON=/path/to/python to choose one) and creates ./.venv on first use.
 set -euo pipefail
@@ -31,6 +32,8 @@ cmd=${1:-help}; shift || true
 case "$cmd" in
   book)  exec .venv/bin/seqcourse book "$@" ;;
   test)  exec .venv/bin/python -m pytest "$@" ;;
+  colab) rm -rf _build/wheel && .venv/bin/python -m pip wheel --no-deps -q -w _build/wheel . \
+           && exec .venv/bin/python tools/colab_resolve.py _build/wheel/seqcourse-*.whl ;;
   shell) exec bash --rcfile <(echo 'source .venv/bin/activate; PS1="(seqcourse) $PS1"') ;;
-  *)     sed -n '2,7p' "$0"; [ "$cmd" = help ] || exit 2 ;;
+  *)     sed -n '2,8p' "$0"; [ "$cmd" = help ] || exit 2 ;;
 esac

@@ -10,6 +10,7 @@ __doc__ = "The `seqcourse` command line: list, run, book, assign and grade."  # 
 import argparse
 import sys
 
+from . import __version__
 from .core import check_int
 from .runner import CELL_TIMEOUT, build_book, find_root, list_chapters, resolve_chapters, run_chapters
 
@@ -34,7 +35,8 @@ def _run_options(p):
 def _parser() -> argparse.ArgumentParser:
     "The `seqcourse` command line."
     p = argparse.ArgumentParser(prog='seqcourse', description='Run the chapters of the seqcourse course, build its book, assign and grade its exercises.')
-    sub = p.add_subparsers(dest='command', required=True)
+    p.add_argument('--version', action='version', version=f'seqcourse {__version__}')
+    sub = p.add_subparsers(dest='command', metavar='COMMAND')   # none: main prints this help
     sub.add_parser('list', help='list the chapters in book order')
     r = sub.add_parser('run', help='execute chapters with papermill into the build folder (unchanged ones come from the cache)')
     r.add_argument('chapters', nargs='*', help='chapter names (e.g. data rnn); all when none are given')
@@ -62,7 +64,9 @@ def _interrupted(command:str) -> int:
 def main(argv=None # command-line arguments; sys.argv[1:] when None
         ) -> int:
     "Entry point of the `seqcourse` console script."
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None: parser.print_help(); return 0
     try:
         if args.command == 'list':
             for name, path in list_chapters().items(): print(f"{name:<12} {path.relative_to(find_root())}")

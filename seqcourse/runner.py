@@ -12,6 +12,7 @@ __doc__ = "Executing chapters with papermill and building the book with Jupyter 
 
 # %% ../nbs/92_runner.ipynb #cf33d34d
 import asyncio
+import difflib
 import hashlib
 import inspect
 import json
@@ -62,9 +63,11 @@ def resolve_chapters(names=None, # chapter names, stems or paths; None or empty 
     for n in names:
         key = chapter_name(n)
         if key in known: out.append(known[key])
-        else: unknown.append(n)
+        else:
+            near = difflib.get_close_matches(key.lower(), known, n=1, cutoff=0.6)
+            unknown.append(repr(n) + (f" (did you mean {near[0]!r}?)" if near else ''))
     if unknown:
-        raise ValueError(f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+        raise ValueError(f"unknown chapter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
                          f"the chapters are: {', '.join(known)}")
     return out
 

@@ -6,7 +6,7 @@ the two a notebook's exported cells should be, with one rule:
 
     A name is public when something outside its own notebook uses it: another notebook (a chapter or a machinery
     page, any of its cells), another module, a script in tools/, the user documentation (README.md, instructors.md,
-    CONTRIBUTING.md, index.md, notation.md, the data cards) or the command line (settings.ini's console_scripts).
+    CONTRIBUTING.md, index.md, notation.md, the data cards) or the command line (the entry points in pyproject.toml or settings.ini).
     Tests never make a name public: they exercise a module, they are not its users, and an `#| exporti` name stays
     importable for them (`from seqcourse.core import _x` style imports keep working, only `import *` loses it).
 
@@ -209,13 +209,11 @@ def doc_uses(text: str, exports: dict) -> set:
 
 
 def console_scripts(root) -> set:
-    "The (module, name) pairs settings.ini's console_scripts name (the command line's entry points)."
-    import configparser
-    cfg = configparser.ConfigParser(delimiters=['=']); cfg.read(Path(root)/'settings.ini', encoding='utf-8')
-    out = set()
-    for entry in cfg['DEFAULT'].get('console_scripts', '').split():
-        m = re.match(rf'[\w-]+={PKG}\.(\w+):(\w+)', entry)
-        if m: out.add(m.groups())
+    "The (module, name) pairs the command line's entry points name: pyproject.toml's [project.scripts] and settings.ini's console_scripts."
+    root, out = Path(root), set()
+    texts = [(root/f).read_text(encoding='utf-8') for f in ('pyproject.toml', 'settings.ini') if (root/f).exists()]
+    for text in texts:
+        out |= set(re.findall(rf'^\s*(?:console_scripts\s*=\s*)?[\w"-]+\s*=\s*"?{PKG}\.(\w+):(\w+)"?', text, flags=re.M))
     return out
 
 
@@ -244,7 +242,7 @@ def analyse(root=ROOT, notebooks=None) -> dict:
             add(code_uses(p.read_text(encoding='utf-8'), exports), str(p.relative_to(root)))
     docs = [root/f for f in DOC_FILES if (root/f).exists()] + [p for g in DOC_GLOBS for p in sorted(root.glob(g))]
     for p in docs: add(doc_uses(p.read_text(encoding='utf-8'), exports), str(p.relative_to(root)))
-    add(console_scripts(root), 'settings.ini (console_scripts)')
+    add(console_scripts(root), 'the command line (pyproject.toml / settings.ini)')
     for c in cells:
         c['public'] = [n for n in c['names'] if users.get((c['module'], n))]
         c['local'] = [n for n in c['names'] if n not in c['public']]

@@ -377,17 +377,31 @@ def toc_lines(modules=None, indent: str = '          ') -> str:
     return ''.join(f"{indent}- file: {API_DIR}/{m.split('.')[-1]}\n" for m in modules or public_modules())
 
 
+def update_toc(toc_text: str, modules=None) -> str:
+    "The table of contents with its API part listing exactly the pages of `modules` (the lines after `- file: api/index`)."
+    m = re.search(r'^(\s*)- file: ' + API_DIR + r'/index\s*\n\s*sections:\s*\n((?:\s*- file: ' + API_DIR + r'/\w+\s*\n)*)', toc_text, flags=re.M)
+    if not m: raise ValueError(f"_toc.yml has no `- file: {API_DIR}/index` entry with `sections:` under it")
+    indent = m.group(1) + '    '
+    return toc_text[:m.start(2)] + toc_lines(modules, indent) + toc_text[m.end(2):]
+
+
 def main(argv=None):
-    "python tools/api_ext.py [--write]: list the API pages missing (with --write, create them); print their toc entries."
+    """python tools/api_ext.py [--write]: name the API pages missing and the table of contents' API entries that are out of
+    date; with --write, create the pages and rewrite those entries (only the lines of the API part)."""
     import sys
     argv = sys.argv[1:] if argv is None else argv
     root = Path(__file__).resolve().parents[1]
+    write = '--write' in argv
     missing = [m for m in public_modules() if not (root/API_DIR/f"{m.split('.')[-1]}.md").exists()]
     for m in missing:
-        if '--write' in argv: (root/API_DIR).mkdir(exist_ok=True); (root/API_DIR/f"{m.split('.')[-1]}.md").write_text(stub(m))
-        print(('wrote ' if '--write' in argv else 'missing: ') + f"{API_DIR}/{m.split('.')[-1]}.md")
-    print("the toc entries (in _toc.yml, under `- file: api/index` and `sections:`):\n" + toc_lines(), end='')
-    return 1 if missing and '--write' not in argv else 0
+        if write: (root/API_DIR).mkdir(exist_ok=True); (root/API_DIR/f"{m.split('.')[-1]}.md").write_text(stub(m))
+        print(('wrote ' if write else 'missing: ') + f"{API_DIR}/{m.split('.')[-1]}.md")
+    toc = (root/'_toc.yml').read_text()
+    new = update_toc(toc)
+    if new != toc:
+        if write: (root/'_toc.yml').write_text(new); print("rewrote the API part of _toc.yml")
+        else: print("the API part of _toc.yml is out of date")
+    return 1 if (missing or new != toc) and not write else 0
 
 
 if __name__ == '__main__':

@@ -162,8 +162,9 @@ def import_instead(code:str, # a hidden exported cell's code, without its direct
                    used:set, # names that the student version's code uses
                   ) -> str:
     "What a student needs of a hidden exported cell: an import of the names it defines that are used, its imports cut to the names used, its other statements as they are."
-    names, kept = [], []
-    for node in ast.parse(code).body:
+    names, kept, body = [], [], ast.parse(code).body
+    used = set(used) | {w for n in body if not _defines_only(n) for w in re.findall(r'[A-Za-z_]\w*', ast.unparse(n))}  # and this cell's
+    for node in body:
         if _binds(node) is not None: names += [n for n in _binds(node) if n in used and n != '__doc__']
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             node.names = [a for a in node.names if (a.asname or a.name).split('.')[0] in used]

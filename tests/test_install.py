@@ -161,7 +161,7 @@ def test_a_snapshot_is_read_with_its_python_pins_and_url_installs(tmp_path):
 
 def test_the_verdict_passes_only_when_nothing_colab_has_changes(tmp_path):
     (tmp_path/'s.txt').write_text(SNAP); snap = colab_resolve.read_snapshot(tmp_path/'s.txt')
-    ok = colab_resolve.verdict(_report(seqcourse='0.1.0', tensorflow='2.20.0', IPython='7.34.0', jedi='0.20.1'), snap)
+    ok = colab_resolve.verdict(_report(seqcourse='0.1.0', tensorflow='2.20', IPython='7.34.0', jedi='0.20.1'), snap)
     assert ok == {'ok': True, 'replaced': [], 'added': [('jedi', '0.20.1')]}
     newer = colab_resolve.verdict(_report(seqcourse='0.1.0', ipywidgets='8.1.5', numpy='2.1.3'), snap)
     assert not newer['ok'] and newer['replaced'] == [('ipywidgets', '7.7.1', '8.1.5')]

@@ -7,10 +7,10 @@ package set kept in tests/colab/ (Colab's own pip-freeze.txt and Python version,
 
 For each snapshot pip resolves the wheel with the snapshot's versions as constraints, for the snapshot's Python on
 Colab's platform (Ubuntu 22.04: glibc 2.35, x86-64), as if nothing were installed, and writes what it would install as
-a JSON report; it installs nothing, and from PyPI, which serves each wheel's metadata on its own (PEP 658), it downloads
-only that metadata, never TensorFlow itself (an index that does not, such as some mirrors, costs the whole wheels). The verdict is `ok` when pip resolves
-and every package of the report that Colab has is at Colab's version (packages Colab lacks are listed: they would be
-added, nothing replaced). Exit status 0 when every snapshot is ok, 1 otherwise. It needs the package index (PyPI): it
+a JSON report; it installs nothing, and from PyPI, which serves each wheel's metadata on its own (PEP 658), it
+downloads only that metadata, never TensorFlow itself (an index that does not, such as some mirrors, costs the whole
+wheels). The verdict is `ok` when pip resolves and every package of the report that Colab has is at Colab's version
+(packages Colab lacks are listed: they would be added, nothing replaced). Exit status 0 when every snapshot is ok, 1 otherwise. It needs the package index (PyPI): it
 runs in .ci/run, not in pytest (tests/test_install.py tests the parsing and the verdict on canned reports). pip runs
 without this machine's pip configuration (PIP_* variables, pip.conf), as Colab's pip would.
 
@@ -90,6 +90,13 @@ def pip_command(wheel, snapshot:dict, constraints_file, report_file, python=sys.
     return cmd + ['-c', str(constraints_file), '--report', str(report_file), str(wheel)]
 
 
+def same_version(a:str, b:str) -> bool:
+    "Whether two version strings name one release (PEP 440: '2.20' is '2.20.0')."
+    from packaging.version import InvalidVersion, Version
+    try: return Version(a) == Version(b)
+    except InvalidVersion: return a == b
+
+
 def verdict(report:dict, snapshot:dict, own='seqcourse') -> dict:
     "What installing would do to Colab: {'ok', 'replaced': [(name, colab's, new)], 'added': [(name, version)]}."
     replaced, added = [], []
@@ -98,7 +105,7 @@ def verdict(report:dict, snapshot:dict, own='seqcourse') -> dict:
         if name == canonical(own): continue
         if name in snapshot['urls']: replaced.append((name, snapshot['urls'][name], version))
         elif name not in snapshot['pins']: added.append((name, version))
-        elif snapshot['pins'][name] != version: replaced.append((name, snapshot['pins'][name], version))
+        elif not same_version(snapshot['pins'][name], version): replaced.append((name, snapshot['pins'][name], version))
     return {'ok': not replaced, 'replaced': replaced, 'added': added}
 
 

@@ -132,7 +132,10 @@ class Box:
     def __init__(self, size:int # how big
                 ): self.size = size
     @property
-    def area(self) -> int: return self.size ** 2
+    def area(self) -> int:
+        "The area."
+        return self.size ** 2
+    def on_epoch_end(self, epoch, logs=None): pass
     def _private(self): pass
 @patch_to(Box)
 def grow(self, by=1 # how much
@@ -156,6 +159,7 @@ class Small(Box):
     md = api_ext.module_markdown('demo', src)
     assert "````{py:function} f(a: int, b=2, *args, c: str = 'x', **kw) -> list" in md and '- `*args`' in md
     assert '**Parameters (those of `Box`)**' in md and '```{py:property} area' in md and '_private' not in md
+    assert 'on_epoch_end' not in md   # no docstring, no docments: a framework's hook, not the module's API
 
 
 def test_the_api_pages_build_with_warnings_as_errors(tmp_path):

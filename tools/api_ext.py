@@ -151,6 +151,8 @@ def _class(cls, comments, patched, resolve) -> dict:
             if any(d.endswith('.setter') or d.endswith('.deleter') for d, _ in _decorators(node)): continue
             members.append(_function(node, comments, method=True))
     members += [_function(fn, comments, method=True) for fn in patched if not fn.name.startswith('_') or fn.name == '__call__']
+    # a method with no docstring and no parameter comments overrides a framework's hook (Keras's on_epoch_end, say)
+    members = [m for m in members if m['doc'] or any(q['doc'] for q in m['params']) or (m['returns'] or {}).get('doc')]
     params, inherited, seen, todo = _own_params(cls, comments), None, set(), [cls]
     while params is None and todo:   # no __init__ of its own: it takes what its base class takes
         c = todo.pop(0)

@@ -13,7 +13,7 @@ constants show their value and the comment beside them. `{apidoc-modules}` is th
 
 The source is read, not imported (no TensorFlow at build time, and nothing the book build lacks): the module file that
 `import seqcourse.<module>` would load, so the reference always shows the code the chapters ran with. Each page is
-re-read when its module's file changes. Type annotations that name classes outside the course (`np.ndarray`,
+read again at every build. Type annotations that name classes outside the course (`np.ndarray`,
 `keras.Model`) are shown as plain text rather than as broken links. `module_api`/`module_markdown` are what the pages
 are made of; tests/test_api.py checks them against the package.
 """
@@ -362,7 +362,12 @@ def setup(app):
             return contnode
         return None
 
+    def reread_api_pages(app, env, added, changed, removed):
+        "The API pages are read again at every build (they are small): links to pages added since stay current."
+        return [d for d in env.found_docs if d.startswith(API_DIR + '/')]
+
     app.add_directive('apidoc', ApiDoc)
+    app.connect('env-get-outdated', reread_api_pages)
     app.add_directive('apidoc-modules', ApiModules)
     app.connect('missing-reference', plain_annotations)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}

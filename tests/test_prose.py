@@ -141,6 +141,35 @@ def test_citations_render_author_year():
     assert len(set(labels.values())) == len(labels), 'two works share a label'
 
 
+def first_authors() -> dict:
+    "Each references.bib key's first author's last name (braces dropped), for the works that have an author."
+    out = {}
+    for key, body in re.findall(r'@\w+\{([^,\s]+),(.*?)\n\}', (ROOT/'references.bib').read_text(), flags=re.S):
+        m = re.search(r'\bauthor\s*=\s*\{(.*)\},?\s*$', body, flags=re.M)
+        if m: out[key] = re.sub(r'[{}]', '', m.group(1).split(' and ')[0].split(',')[0]).strip()
+    return out
+
+
+def named_twice(text:str, authors:dict) -> list:
+    "Citations written after their own authors' names ('Elman {cite}`elman1990finding`'): the book would print the name twice."
+    return [m.group(0) for m in re.finditer(r"([A-Z][\w-]+)(?: et al\.|(?:, [A-Z][\w-]+)* and [A-Z][\w-]+)?(?:'s)? \{cite(?::p)?\}`([^`,]+)", text)
+            if authors.get(m.group(2).strip()) == m.group(1)]
+
+
+def test_citations_read_as_sentences():
+    "{cite}`key` prints (Author, Year), so a sentence that names the authors cites with {cite:t}`key`, which prints Author (Year)."
+    authors = first_authors()
+    assert authors['elman1990finding'] == 'Elman' and authors['statinfer_rnn'] == 'Statinfer'
+    assert named_twice("as Elman {cite}`elman1990finding` showed", authors) == ['Elman {cite}`elman1990finding']
+    assert named_twice("Hochreiter and Schmidhuber's {cite}`hochreiter1997lstm` gates", authors)
+    assert named_twice("Bengio, Simard and Frasconi {cite}`bengio1994learning` showed", authors)
+    assert not named_twice("{cite:t}`elman1990finding` showed; the simple RNN {cite}`elman1990finding`", authors)
+    pages = chapter_notebooks() + [ROOT/'notation.md', ROOT/'index.md', ROOT/'instructors.md']
+    found = {p.name: w for p in pages
+             if (w := named_twice(p.read_text() if p.suffix == '.md' else '\n'.join(t for _, t in markdown_cells(p)), authors))}
+    assert not found, f'authors named twice (write {{cite:t}}`key` in place of "Name {{cite}}`key`"): {found}'
+
+
 def test_every_citation_is_in_the_bibliography():
     keys = set(re.findall(r'@\w+\{([^,\s]+),', (ROOT/'references.bib').read_text()))
     pages = chapter_notebooks() + [ROOT/'notation.md', ROOT/'index.md', ROOT/'instructors.md']

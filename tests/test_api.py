@@ -243,7 +243,7 @@ def test_defined_names_are_what_nbdev_puts_in_all():
     r = exports.analyse(ROOT)
     by_module = {}
     for c in r['cells']:
-        if c['kind'] == 'export': by_module.setdefault(c['module'], []).extend(c['names'])
+        if c['kind'] in ('export', 'exports'): by_module.setdefault(c['module'], []).extend(c['names'])
     for m in MODULES:
         mod_all = api_ext.module_api(m)['all']
         assert sorted(by_module.get(_short(m), [])) == sorted(mod_all), f"{m}: run nbdev_export"

@@ -121,7 +121,7 @@ class Notebook:
             if cell['cell_type'] != 'code': continue
             src = cell_source(cell)
             dirs = directives(src)
-            kind = 'export' if 'export' in dirs else 'exporti' if 'exporti' in dirs else None
+            kind = next((k for k in ('export', 'exporti', 'exports') if k in dirs), None)
             if kind is None: continue
             target = (dirs[kind].split() or [self.module])[0]
             yield i, cell, kind, target, defined_names(src)
@@ -246,7 +246,8 @@ def analyse(root=ROOT, notebooks=None) -> dict:
     for c in cells:
         c['public'] = [n for n in c['names'] if users.get((c['module'], n))]
         c['local'] = [n for n in c['names'] if n not in c['public']]
-        c['want'] = None if not c['names'] else 'export' if c['public'] else 'exporti'
+        # `#| exports` (exported and shown) has no internal twin in nbdev 2: reported, never rewritten
+        c['want'] = None if not c['names'] or c['kind'] == 'exports' else 'export' if c['public'] else 'exporti'
     return dict(cells=cells, users=users)
 
 
@@ -285,7 +286,7 @@ def apply(result, only=None) -> list:
 
 def counts(result, after=False) -> tuple:
     "(public names, exported names) over all cells, as the directives are now (or would be after --apply)."
-    pub = sum(len(c['names']) for c in result['cells'] if (c['want'] if after and c['want'] else c['kind']) == 'export')
+    pub = sum(len(c['names']) for c in result['cells'] if (c['want'] if after and c['want'] else c['kind']) in ('export', 'exports'))
     return pub, sum(len(c['names']) for c in result['cells'])
 
 

@@ -307,7 +307,9 @@ def module_markdown(module: str, path=None, notebook_doc: str = None) -> str:
     lines = [f"```{{py:module}} {module}", '```', '']
     if api['doc']: lines += [_text(api['doc']), '']
     if notebook_doc: lines += [f"Explained, with examples, in {{doc}}`/{notebook_doc}`.", '']
-    if not api['items']: lines += ['This module exports no names of its own.', '']
+    if not api['items']:
+        lines += ["Nothing in this module is used outside its own chapter: its functions and classes are explained there, "
+                  "and they stay importable from the module.", '']
     for item in api['items']:
         fence = '`````' if item.get('members') else '````'
         lines += _item_lines(item, module, fence)

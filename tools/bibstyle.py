@@ -13,6 +13,7 @@ import sphinxcontrib.bibtex.plugin
 from pybtex.richtext import Text
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
+from pybtex.style.sorting.author_year_title import SortingStyle
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
@@ -49,9 +50,17 @@ class AuthorYearLabels(BaseLabelStyle):
             yield label + (chr(ord('a') + seen[label] - 1) if count[label] > 1 else '')
 
 
+class AuthorYearSorting(SortingStyle):
+    "By author, year and title; a work without an author sorts by its title, where its label puts it."
+    def sorting_key(self, entry):
+        author, year, title = super().sorting_key(entry)
+        return (author.replace('{', '').replace('}', '') or _plain(title).lower(), year, title)   # {Statinfer} sorts under S
+
+
 class AuthorYearStyle(PlainStyle):
     "pybtex's plain bibliography, labelled by author and year."
     default_label_style = AuthorYearLabels
+    default_sorting_style = AuthorYearSorting
 
 
 def setup(app):

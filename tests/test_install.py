@@ -6,10 +6,11 @@ the release tag the cell installs; and tools/colab_resolve.py, which .ci/run cal
 Colab's real package sets (tests/colab/, from github.com/googlecolab/backend-info), reads those snapshots and judges
 pip's reports as it should (on canned reports: pytest uses no network).
 
-The venv test is marked `install`: a fresh venv holding the newest snapshot's Python (when this machine has it) and its
-versions of TensorFlow, Keras, NumPy, pandas, matplotlib, ipywidgets and IPython; the Colab cell installs this version
-from the repository's tag and changes nothing that was installed; every module imports; quick chapters with widgets
-(rnn, textgen) and pandas tables (hello) run there. It downloads TensorFlow (minutes); `pytest -m "not install"` leaves it out, as .ci/run does."""
+The venv test is marked `install`: a fresh venv holding the newest snapshot's Python (when this machine has it) and
+its versions of TensorFlow, Keras, NumPy, pandas, matplotlib, ipywidgets, IPython, pip and setuptools; the Colab cell
+installs this version from the repository's tag and changes nothing that was installed; every module imports; quick
+chapters with widgets (rnn, textgen) and pandas tables (hello) run there. It downloads TensorFlow (minutes);
+`pytest -m "not install"` leaves it out, as .ci/run does."""
 import configparser, json, os, re, shutil, socket, subprocess, sys, time
 from contextlib import contextmanager
 import pytest
@@ -25,7 +26,8 @@ VERSION = CFG['DEFAULT']['version']
 REPO_URL = CFG['DEFAULT']['git_url'].rstrip('/')
 SNAPSHOTS = sorted((ROOT/'tests'/'colab').glob('*.txt'))
 # what the venv test takes from Colab's snapshot: the libraries the chapters use
-COLAB_LIBS = ['tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'ipywidgets', 'ipython']
+# (and Colab's pip and setuptools: the cell runs Colab's pip, and pins Colab's setuptools while it installs)
+COLAB_LIBS = ['tensorflow', 'keras', 'numpy', 'pandas', 'matplotlib', 'ipywidgets', 'ipython', 'pip', 'setuptools']
 CHAPTERS = ['rnn', 'hello', 'textgen']   # the quick chapters the venv test runs there
 
 
@@ -76,6 +78,15 @@ def test_the_colab_cell_is_a_short_form_installing_this_version():
     assert f"def _install(version='{VERSION}', repo='{REPO_URL}'):" in cell
     assert "if 'google.colab' in sys.modules: _install()" in cell and len(cell.splitlines()) <= 30
     compile(cell, 'colab-cell', 'exec')   # plain Python, no IPython magics
+
+
+def test_the_book_leaves_the_colab_cell_out():
+    "The executed chapter's Colab cell reaches Jupyter Book with its remove-cell tag (the runner keeps tags)."
+    from seqcourse.runner import to_book_notebook
+    nb = {'cells': [], 'metadata': {}}
+    set_colab_cell.with_colab_cell(nb, colab_cell(ROOT))
+    nb['cells'][0]['outputs'] = [{'output_type': 'stream', 'name': 'stdout', 'text': 'seqcourse 0.1.0 is installed\n'}]
+    assert to_book_notebook(nb)['cells'][0]['metadata']['tags'] == [COLAB_TAG] == ['remove-cell']
 
 
 def _cell_script(tmp_path, cell):

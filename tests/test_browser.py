@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 from seqcourse.runner import toc_entries
+from seqcourse import __version__ as VERSION
 
 TOC = toc_entries((ROOT/'_toc.yml').read_text())
 REPO = 'seqcourse/seqcourse'
@@ -100,7 +101,7 @@ def test_page_in_a_browser_offline(browser, html, entry):
     assert not shown, f'{entry}: answers shown unfolded: {shown}'
     assert state['solutions'] == 0, f'{entry}: {state["solutions"]} folded cells are open'
     if entry.startswith('nbs/'):
-        want = f'https://colab.research.google.com/github/{REPO}/blob/main/{entry}.ipynb'
+        want = f'https://colab.research.google.com/github/{REPO}/blob/v{VERSION}/{entry}.ipynb'   # the tag the cell installs
         assert want in state['colab'], f'{entry}: the Colab button points at {state["colab"]}, not {want}'
     if entry in SCREENSHOTS:
         shots = html.parent/'screenshots'; shots.mkdir(exist_ok=True)

@@ -6,10 +6,10 @@ __all__ = ['SCANS', 'MODERN_MEMORY_LABELS', 'positive', 'min_gru_sequential', 's
            'CausalTransformer', 'CachedDecoder', 'Rereader', 'train_speed', 'activation_floats', 'modern_memory_pack',
            'modern_memory_benchmark']
 
-# %% ../nbs/09_modern.ipynb #213bc089
+# %% ../nbs/09_modern.ipynb #5df9d832
 __doc__ = "Recurrences that train in parallel (the minimal GRU, scans) and attention without recurrence (a causal Transformer, a KV cache)."  # the module's docstring (nbdev puts __all__ first)
 
-# %% ../nbs/09_modern.ipynb #fde21f37
+# %% ../nbs/09_modern.ipynb #238d8049
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,7 +20,7 @@ from .exercises import Hint, exercise, expect_array
 from .rnn import memory_task
 from .training import build_for_fit
 
-# %% ../nbs/09_modern.ipynb #ac5462bf
+# %% ../nbs/09_modern.ipynb #1eca903f
 def positive(a # pre-activations, any shape
             ):
     "The minimal GRU's candidate activation g(a): a + 1/2 for a >= 0, sigmoid(a) below; always > 0, continuous, smooth at 0."
@@ -48,7 +48,7 @@ def min_gru_sequential(x, # inputs, shape (batch, time, features)
         out[:, t] = h
     return out
 
-# %% ../nbs/09_modern.ipynb #71ec1a71
+# %% ../nbs/09_modern.ipynb #e3fcbc11
 def scan_diagram(T:int=8, # time steps drawn (a power of two)
                 ):
     "A picture of the work-efficient scan: neighbouring pairs combined level by level, then the states in between filled in."
@@ -78,7 +78,7 @@ def scan_diagram(T:int=8, # time steps drawn (a power of two)
     ax.set_xlim(-0.6, T + 2.2); ax.set_ylim(y(2 * levels) - 0.9, 0.5); ax.axis('off')
     return fig
 
-# %% ../nbs/09_modern.ipynb #f1108483
+# %% ../nbs/09_modern.ipynb #377f269c
 def log_positive(a # pre-activations (a tensor)
                 ):
     "log g(a), computed without forming g(a) for a < 0: log(a + 1/2) for a >= 0, -softplus(-a) below."
@@ -91,7 +91,7 @@ def log_scan(log_a, # log of the coefficients a_t, shape (batch, time, units)
     a_star = tf.math.cumsum(log_a, axis=1)                  # log of a_1 a_2 ... a_t
     return tf.exp(a_star + tf.math.cumulative_logsumexp(log_b - a_star, axis=1))
 
-# %% ../nbs/09_modern.ipynb #5bc14825
+# %% ../nbs/09_modern.ipynb #0ed0de17
 def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
                   b, # inputs b_t, same shape
                  ):
@@ -109,7 +109,7 @@ def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
     h_even = a_even * tf.pad(h_odd[:, :-1], [[0, 0], [1, 0], [0, 0]]) + b_even
     return tf.reshape(tf.stack([h_even, h_odd], 2), [n, T, U])
 
-# %% ../nbs/09_modern.ipynb #0ca71825
+# %% ../nbs/09_modern.ipynb #e4df4f29
 SCANS = ('log', 'blelloch')
 
 def min_gru_parallel(x, # inputs, shape (batch, time, features)
@@ -126,7 +126,7 @@ def min_gru_parallel(x, # inputs, shape (batch, time, features)
     z = tf.sigmoid(k)
     return blelloch_scan(1 - z, z * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c)))
 
-# %% ../nbs/09_modern.ipynb #e512e692
+# %% ../nbs/09_modern.ipynb #1efb9e5c
 class MinGRUCell(keras.layers.Layer):
     "One step of the minimal GRU (Feng et al. 2024): what generation runs, one character at a time."
     def __init__(self, units:int, # width of the state
@@ -148,7 +148,7 @@ class MinGRUCell(keras.layers.Layer):
 
     def get_config(self): return {**super().get_config(), 'units': self.units}
 
-# %% ../nbs/09_modern.ipynb #286d2004
+# %% ../nbs/09_modern.ipynb #992edb03
 class MinGRU(keras.layers.RNN):
     "A Keras recurrent layer that trains the minimal GRU with a parallel scan and steps it like any RNN (its `cell`)."
     def __init__(self, units:int, # width of the state
@@ -168,22 +168,25 @@ class MinGRU(keras.layers.RNN):
         cfg = super().get_config(); cfg.pop('cell', None)
         return {**cfg, 'units': self.cell.units, 'scan': self.scan}
 
-# %% ../nbs/09_modern.ipynb #a54ea139
+# %% ../nbs/09_modern.ipynb #064036f7
 def min_gru_lm(vocab_size:int, # V: symbols read and predicted
                units:int=256, # width of every minimal-GRU layer
                layers:int=2, # minimal-GRU layers stacked
                embed_dim:int=32, # size of the character embedding
                length:int=None, # time steps per input (None: any length, then the log-space scan is used)
                scan:str='blelloch', # the parallel scan used in training
+               norm:bool=True, # a LayerNormalization after every minimal-GRU layer (its states are all positive)
                name:str='min_gru',
               ):
-    "Embedding -> minimal-GRU layers (every state) -> Dense logits over the vocabulary: a character model that `Stepper` can run."
-    L = keras.layers
+    "Embedding -> minimal-GRU layers (every state), each normalised -> Dense logits over the vocabulary: a character model that `Stepper` can run."
+    L, stack = keras.layers, []
+    for i in range(check_int('layers', layers)):
+        stack.append(MinGRU(units, return_sequences=True, scan=scan, name=f'min_gru{i + 1}'))
+        if norm: stack.append(L.LayerNormalization(name=f'norm{i + 1}'))
     return keras.Sequential([keras.Input((length,), dtype='int32'), L.Embedding(check_int('vocab_size', vocab_size), check_int('embed_dim', embed_dim), name='embed')]
-                            + [MinGRU(units, return_sequences=True, scan=scan, name=f'min_gru{i + 1}') for i in range(check_int('layers', layers))]
-                            + [L.Dense(vocab_size, name='logits')], name=name)
+                            + stack + [L.Dense(vocab_size, name='logits')], name=name)
 
-# %% ../nbs/09_modern.ipynb #09965f40
+# %% ../nbs/09_modern.ipynb #4f21f5ab
 def min_gru_chrono(layer, # a built MinGRU layer (or its cell)
                    T_max:float, # the longest dependency expected, in steps (> 2)
                    seed:int=0, # seed of the random time scales
@@ -198,7 +201,7 @@ def min_gru_chrono(layer, # a built MinGRU layer (or its cell)
     cell.set_weights([K, b])
     return -keep
 
-# %% ../nbs/09_modern.ipynb #cae999b7
+# %% ../nbs/09_modern.ipynb #44170985
 class CausalTransformer(keras.Model):
     "A small decoder-only Transformer over codes: embedding + sinusoidal positions, pre-norm blocks of causal MultiHeadAttention and an MLP."
     def __init__(self, vocab_size:int, # V: symbols read
@@ -222,15 +225,18 @@ class CausalTransformer(keras.Model):
 
     def call(self, codes, training=False):
         T = tf.shape(codes)[1]
-        h = self.embed(codes) + tf.constant(self.positions)[None, :T]
-        for b in self.blocks:
+        h = self.embed(codes) * np.sqrt(self.d) + tf.constant(self.positions)[None, :T]   # scaled as in Vaswani et al.
+        for i, b in enumerate(self.blocks):
             a = b['norm1'](h)
-            h = h + b['attention'](a, a, use_causal_mask=True)
+            if self.last_only and i == len(self.blocks) - 1:      # a classifier needs the last position only: one query row, which sees everything
+                h, a_q = h[:, -1:], a[:, -1:]
+                h = h + b['attention'](a_q, a)
+            else: h = h + b['attention'](a, a, use_causal_mask=True)
             h = h + b['down'](b['up'](b['norm2'](h)))
         h = self.final_norm(h[:, -1] if self.last_only else h)
         return self.out(h)
 
-# %% ../nbs/09_modern.ipynb #e8e2cae9
+# %% ../nbs/09_modern.ipynb #c5ec23cd
 class CachedDecoder:
     "Generate with a CausalTransformer one symbol at a time, keeping every block's keys and values (the KV cache)."
     def __init__(self, model:CausalTransformer # a built model
@@ -243,7 +249,7 @@ class CachedDecoder:
 
     def _step_graph(self, codes, t, cache):
         m, new = self.model, []
-        h = m.embed(codes) + tf.gather(tf.constant(m.positions), t)[None]          # (B, d): one new position
+        h = m.embed(codes) * np.sqrt(m.d) + tf.gather(tf.constant(m.positions), t)[None]   # (B, d): one new position
         for i, b in enumerate(m.blocks):
             att, a = b['attention'], b['norm1'](h)[:, None]
             k = tf.concat([cache[2 * i], att._key_dense(a)], 1)                     # (B, t+1, heads, dh): old keys and the new one
@@ -275,7 +281,7 @@ class CachedDecoder:
         "Numbers held in the cache now, per sequence: 2 x blocks x t x d_model."
         return int(sum(int(np.prod(c.shape[1:])) for c in self.cache))
 
-# %% ../nbs/09_modern.ipynb #a91533ce
+# %% ../nbs/09_modern.ipynb #97f6bbb4
 class Rereader:
     "Generate with a CausalTransformer without a cache: every step reads the whole text so far again."
     def __init__(self, model:CausalTransformer # a built model
@@ -297,7 +303,7 @@ class Rereader:
         self.codes = np.concatenate([self.codes, np.asarray(codes, np.int32).reshape(-1, 1)], 1)
         return softmax(np.asarray(self._last(tf.constant(self.codes)), np.float64))
 
-# %% ../nbs/09_modern.ipynb #096b4542
+# %% ../nbs/09_modern.ipynb #7101cddc
 def train_speed(model, # a compiled Keras model from codes (batch, time) to logits (batch, time, V)
                 seq_len:int, # characters per training sequence
                 chars:int=6400, # characters per batch: batch = chars // seq_len sequences
@@ -328,7 +334,7 @@ def activation_floats(kind:str, # 'GRU', 'minGRU' or 'Transformer'
     if kind == 'minGRU': return n * 5 * w                  # z, candidate, h, and the scan's a and b
     return n * (14 * w + check_int('heads', heads) * T)    # norms, q, k, v, context, MLP (4d twice); one attention weight per earlier position and head
 
-# %% ../nbs/09_modern.ipynb #b38cddec
+# %% ../nbs/09_modern.ipynb #545e93be
 MODERN_MEMORY_LABELS = ('minGRU', 'minGRU-chrono', 'Transformer')
 
 def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
@@ -362,7 +368,7 @@ def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
                   loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * len(outputs))
     return model
 
-# %% ../nbs/09_modern.ipynb #0cf08b93
+# %% ../nbs/09_modern.ipynb #726be820
 def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                             Ts, # distractor lengths T
                             steps:int=400, # Adam steps, each on a fresh batch
@@ -372,27 +378,31 @@ def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                             units:int=32, # width
                             n_classes:int=4, # signal symbols
                             n_distractors:int=8, # distractor symbols
+                            xla:bool=True, # compile the minimal-GRU packs with XLA (faster on a CPU; the Transformer's gain nothing)
                            ) -> list:
     "`seqcourse.rnn.memory_benchmark` for the new models, on the same sequences: one point per (label, seed, T)."
     Ts, seeds = [check_int('T', T, min=0) for T in Ts], [check_int('seed', s, min=0) for s in seeds]
     steps, batch, n_test = check_int('steps', steps), check_int('batch', batch), check_int('n_test', n_test)
     points = []
     for T in Ts:
-        model = modern_memory_pack(labels, T, seeds, units, n_classes, n_distractors)
         train = {s: memory_task(steps * batch, T, n_classes, n_distractors, seed=1_000_003 * s + 2 * T) for s in seeds}   # the rnn chapter's data
         test = {s: memory_task(n_test, T, n_classes, n_distractors, seed=1_000_003 * s + 2 * T + 1) for s in seeds}
-        xs, ys = [train[s][0].astype('int32') for s in seeds], [train[s][1] for _, s in model.branches]
-        build_for_fit(model, [x[:2] for x in xs], [y[:2] for y in ys])
-        with Stopwatch() as sw:
-            model.fit(xs, ys, batch_size=batch, epochs=1, shuffle=False, verbose=0)
-        logits = model([test[s][0].astype('int32') for s in seeds], training=False)
-        for (label, s), z in zip(model.branches, logits if isinstance(logits, (list, tuple)) else [logits]):
-            p, y = softmax(keras.ops.convert_to_numpy(z).astype(np.float64)), test[s][1]
-            points.append(dict(label=label, T=T, seed=s, accuracy=float(np.mean(p.argmax(-1) == y)),
-                               loss=float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), steps=steps, seconds=sw.seconds))
+        xs = [train[s][0].astype('int32') for s in seeds]
+        for label in labels:                   # one pack per label: XLA speeds up the scan's many small operations, not attention
+            model = modern_memory_pack([label], T, seeds, units, n_classes, n_distractors)
+            if xla and label != 'Transformer': model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=True)
+            ys = [train[s][1] for _, s in model.branches]
+            build_for_fit(model, [x[:2] for x in xs], [y[:2] for y in ys])
+            with Stopwatch() as sw:
+                model.fit(xs, ys, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+            logits = model([test[s][0].astype('int32') for s in seeds], training=False)
+            for (label, s), z in zip(model.branches, logits if isinstance(logits, (list, tuple)) else [logits]):
+                p, y = softmax(keras.ops.convert_to_numpy(z).astype(np.float64)), test[s][1]
+                points.append(dict(label=label, T=T, seed=s, accuracy=float(np.mean(p.argmax(-1) == y)),
+                                   loss=float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), steps=steps, seconds=sw.seconds))
     return points
 
-# %% ../nbs/09_modern.ipynb #c301c932
+# %% ../nbs/09_modern.ipynb #01f461b9
 def _reference_step(x, h, Wz, bz, Wh, bh):
     z = sigmoid(x @ Wz + bz)
     return (1 - z) * h + z * positive(x @ Wh + bh)

@@ -6,10 +6,10 @@ __all__ = ['SCANS', 'MODERN_MEMORY_LABELS', 'positive', 'min_gru_sequential', 's
            'CausalTransformer', 'CachedDecoder', 'Rereader', 'train_speed', 'activation_floats', 'modern_memory_pack',
            'modern_memory_benchmark']
 
-# %% ../nbs/09_modern.ipynb #5df9d832
+# %% ../nbs/09_modern.ipynb #6f9b53d1
 __doc__ = "Recurrences that train in parallel (the minimal GRU, scans) and attention without recurrence (a causal Transformer, a KV cache)."  # the module's docstring (nbdev puts __all__ first)
 
-# %% ../nbs/09_modern.ipynb #238d8049
+# %% ../nbs/09_modern.ipynb #3985e615
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,7 +20,7 @@ from .exercises import Hint, exercise, expect_array
 from .rnn import memory_task
 from .training import build_for_fit
 
-# %% ../nbs/09_modern.ipynb #1eca903f
+# %% ../nbs/09_modern.ipynb #a257d1b7
 def positive(a # pre-activations, any shape
             ):
     "The minimal GRU's candidate activation g(a): a + 1/2 for a >= 0, sigmoid(a) below; always > 0, continuous, smooth at 0."
@@ -33,7 +33,7 @@ def min_gru_sequential(x, # inputs, shape (batch, time, features)
                        bias, # [b_z | b_h], shape (2*units,)
                        h0=None, # the state before the first step, (batch, units); None: zeros
                       ) -> np.ndarray:
-    "The minimal GRU one step at a time in NumPy: z = sigmoid(x W_z + b_z), h = (1 - z) h + z g(x W_h + b_h). All states (batch, time, units)."
+    "The minimal GRU one step at a time in NumPy: z = sigmoid(x W_z + b_z), h = z h + (1 - z) g(x W_h + b_h). All states (batch, time, units)."
     x, K, b = (np.asarray(v, np.float64) for v in (x, kernel, bias))
     if x.ndim != 3 or K.ndim != 2 or K.shape[0] != x.shape[2] or K.shape[1] % 2 or b.shape != (K.shape[1],):
         raise ValueError(f"expected x (batch, time, features), kernel (features, 2*units), bias (2*units,); "
@@ -44,11 +44,11 @@ def min_gru_sequential(x, # inputs, shape (batch, time, features)
     for t in range(x.shape[1]):
         k, c = np.split(x[:, t] @ K + b, 2, axis=-1)
         z = sigmoid(k)
-        h = (1 - z) * h + z * positive(c)
+        h = z * h + (1 - z) * positive(c)
         out[:, t] = h
     return out
 
-# %% ../nbs/09_modern.ipynb #e3fcbc11
+# %% ../nbs/09_modern.ipynb #e975625d
 def scan_diagram(T:int=8, # time steps drawn (a power of two)
                 ):
     "A picture of the work-efficient scan: neighbouring pairs combined level by level, then the states in between filled in."
@@ -78,7 +78,7 @@ def scan_diagram(T:int=8, # time steps drawn (a power of two)
     ax.set_xlim(-0.6, T + 2.2); ax.set_ylim(y(2 * levels) - 0.9, 0.5); ax.axis('off')
     return fig
 
-# %% ../nbs/09_modern.ipynb #377f269c
+# %% ../nbs/09_modern.ipynb #e6de2e55
 def log_positive(a # pre-activations (a tensor)
                 ):
     "log g(a), computed without forming g(a) for a < 0: log(a + 1/2) for a >= 0, -softplus(-a) below."
@@ -91,7 +91,7 @@ def log_scan(log_a, # log of the coefficients a_t, shape (batch, time, units)
     a_star = tf.math.cumsum(log_a, axis=1)                  # log of a_1 a_2 ... a_t
     return tf.exp(a_star + tf.math.cumulative_logsumexp(log_b - a_star, axis=1))
 
-# %% ../nbs/09_modern.ipynb #0ed0de17
+# %% ../nbs/09_modern.ipynb #7edd41cd
 def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
                   b, # inputs b_t, same shape
                  ):
@@ -109,7 +109,7 @@ def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
     h_even = a_even * tf.pad(h_odd[:, :-1], [[0, 0], [1, 0], [0, 0]]) + b_even
     return tf.reshape(tf.stack([h_even, h_odd], 2), [n, T, U])
 
-# %% ../nbs/09_modern.ipynb #e4df4f29
+# %% ../nbs/09_modern.ipynb #8f2b8671
 SCANS = ('log', 'blelloch')
 
 def min_gru_parallel(x, # inputs, shape (batch, time, features)
@@ -121,12 +121,12 @@ def min_gru_parallel(x, # inputs, shape (batch, time, features)
     check_choice('scan', scan, SCANS)
     x = tf.convert_to_tensor(x)
     k, c = tf.split(x @ tf.cast(kernel, x.dtype) + tf.cast(bias, x.dtype), 2, axis=-1)
-    if scan == 'log':   # a = 1 - z, b = z g(c): log(1 - z) = -softplus(k), log z = -softplus(-k)
-        return log_scan(-tf.nn.softplus(k), -tf.nn.softplus(-k) + log_positive(c))
+    if scan == 'log':   # a = z, b = (1 - z) g(c): log z = -softplus(-k), log(1 - z) = -softplus(k)
+        return log_scan(-tf.nn.softplus(-k), -tf.nn.softplus(k) + log_positive(c))
     z = tf.sigmoid(k)
-    return blelloch_scan(1 - z, z * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c)))
+    return blelloch_scan(z, (1 - z) * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c)))
 
-# %% ../nbs/09_modern.ipynb #1efb9e5c
+# %% ../nbs/09_modern.ipynb #1129cdfb
 class MinGRUCell(keras.layers.Layer):
     "One step of the minimal GRU (Feng et al. 2024): what generation runs, one character at a time."
     def __init__(self, units:int, # width of the state
@@ -143,12 +143,12 @@ class MinGRUCell(keras.layers.Layer):
         h = states[0] if isinstance(states, (list, tuple)) else states
         k, c = tf.split(x @ self.kernel + self.bias, 2, axis=-1)
         z = tf.sigmoid(k)
-        h = (1 - z) * h + z * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c))
+        h = z * h + (1 - z) * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c))
         return h, [h]
 
     def get_config(self): return {**super().get_config(), 'units': self.units}
 
-# %% ../nbs/09_modern.ipynb #992edb03
+# %% ../nbs/09_modern.ipynb #b5b635c1
 class MinGRU(keras.layers.RNN):
     "A Keras recurrent layer that trains the minimal GRU with a parallel scan and steps it like any RNN (its `cell`)."
     def __init__(self, units:int, # width of the state
@@ -168,7 +168,7 @@ class MinGRU(keras.layers.RNN):
         cfg = super().get_config(); cfg.pop('cell', None)
         return {**cfg, 'units': self.cell.units, 'scan': self.scan}
 
-# %% ../nbs/09_modern.ipynb #064036f7
+# %% ../nbs/09_modern.ipynb #2bf58906
 def min_gru_lm(vocab_size:int, # V: symbols read and predicted
                units:int=256, # width of every minimal-GRU layer
                layers:int=2, # minimal-GRU layers stacked
@@ -186,22 +186,22 @@ def min_gru_lm(vocab_size:int, # V: symbols read and predicted
     return keras.Sequential([keras.Input((length,), dtype='int32'), L.Embedding(check_int('vocab_size', vocab_size), check_int('embed_dim', embed_dim), name='embed')]
                             + stack + [L.Dense(vocab_size, name='logits')], name=name)
 
-# %% ../nbs/09_modern.ipynb #4f21f5ab
+# %% ../nbs/09_modern.ipynb #f7e36d52
 def min_gru_chrono(layer, # a built MinGRU layer (or its cell)
                    T_max:float, # the longest dependency expected, in steps (> 2)
                    seed:int=0, # seed of the random time scales
                   ) -> np.ndarray:
-    "Chrono initialisation for the minimal GRU: the update-gate biases -log U(1, T_max - 1), so that 1 - z keeps the state. Returns them."
+    "Chrono initialisation for the minimal GRU: the update-gate biases log U(1, T_max - 1), so that z keeps the state. Returns them."
     T_max = check_number('T_max', T_max, min=2, min_open=True)
     cell = getattr(layer, 'cell', layer)
     if not isinstance(cell, MinGRUCell) or not cell.built: raise ValueError(f"min_gru_chrono needs a built MinGRU layer, got {layer!r}")
     K, b = cell.get_weights()
     keep = np.log(np.random.default_rng(seed).uniform(1, T_max - 1, cell.units))
-    b[:cell.units] = -keep                     # z = sigmoid(-log u) = 1 / (1 + u): the state decays over about u steps
+    b[:cell.units] = keep                      # z = sigmoid(log u) = u / (1 + u): the state decays over about u steps
     cell.set_weights([K, b])
-    return -keep
+    return keep
 
-# %% ../nbs/09_modern.ipynb #44170985
+# %% ../nbs/09_modern.ipynb #c4f14fd5
 class CausalTransformer(keras.Model):
     "A small decoder-only Transformer over codes: embedding + sinusoidal positions, pre-norm blocks of causal MultiHeadAttention and an MLP."
     def __init__(self, vocab_size:int, # V: symbols read
@@ -236,7 +236,7 @@ class CausalTransformer(keras.Model):
         h = self.final_norm(h[:, -1] if self.last_only else h)
         return self.out(h)
 
-# %% ../nbs/09_modern.ipynb #c5ec23cd
+# %% ../nbs/09_modern.ipynb #b49f6d87
 class CachedDecoder:
     "Generate with a CausalTransformer one symbol at a time, keeping every block's keys and values (the KV cache)."
     def __init__(self, model:CausalTransformer # a built model
@@ -281,7 +281,7 @@ class CachedDecoder:
         "Numbers held in the cache now, per sequence: 2 x blocks x t x d_model."
         return int(sum(int(np.prod(c.shape[1:])) for c in self.cache))
 
-# %% ../nbs/09_modern.ipynb #97f6bbb4
+# %% ../nbs/09_modern.ipynb #358497ff
 class Rereader:
     "Generate with a CausalTransformer without a cache: every step reads the whole text so far again."
     def __init__(self, model:CausalTransformer # a built model
@@ -303,7 +303,7 @@ class Rereader:
         self.codes = np.concatenate([self.codes, np.asarray(codes, np.int32).reshape(-1, 1)], 1)
         return softmax(np.asarray(self._last(tf.constant(self.codes)), np.float64))
 
-# %% ../nbs/09_modern.ipynb #7101cddc
+# %% ../nbs/09_modern.ipynb #257a0236
 def train_speed(model, # a compiled Keras model from codes (batch, time) to logits (batch, time, V)
                 seq_len:int, # characters per training sequence
                 chars:int=6400, # characters per batch: batch = chars // seq_len sequences
@@ -334,7 +334,7 @@ def activation_floats(kind:str, # 'GRU', 'minGRU' or 'Transformer'
     if kind == 'minGRU': return n * 5 * w                  # z, candidate, h, and the scan's a and b
     return n * (14 * w + check_int('heads', heads) * T)    # norms, q, k, v, context, MLP (4d twice); one attention weight per earlier position and head
 
-# %% ../nbs/09_modern.ipynb #545e93be
+# %% ../nbs/09_modern.ipynb #5ef3457c
 MODERN_MEMORY_LABELS = ('minGRU', 'minGRU-chrono', 'Transformer')
 
 def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
@@ -368,7 +368,7 @@ def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
                   loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * len(outputs))
     return model
 
-# %% ../nbs/09_modern.ipynb #726be820
+# %% ../nbs/09_modern.ipynb #bb7fe662
 def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                             Ts, # distractor lengths T
                             steps:int=400, # Adam steps, each on a fresh batch
@@ -402,10 +402,10 @@ def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                                    loss=float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), steps=steps, seconds=sw.seconds))
     return points
 
-# %% ../nbs/09_modern.ipynb #01f461b9
+# %% ../nbs/09_modern.ipynb #5eeb2e6d
 def _reference_step(x, h, Wz, bz, Wh, bh):
     z = sigmoid(x @ Wz + bz)
-    return (1 - z) * h + z * positive(x @ Wh + bh)
+    return z * h + (1 - z) * positive(x @ Wh + bh)
 
 @exercise('modern-1', function='min_gru_step(x_t, h_prev, W_z, b_z, W_h, b_h)')
 def _check_min_gru_step(answer):
@@ -417,9 +417,9 @@ def _check_min_gru_step(answer):
         got, want = np.asarray(answer(x, h, Wz, bz, Wh, bh), float), _reference_step(x, h, Wz, bz, Wh, bh)
         if got.shape == want.shape and not np.allclose(got, want, atol=1e-6):
             z, a = sigmoid(x @ Wz + bz), x @ Wh + bh
-            slips = ((z * h + (1 - z) * positive(a), "z and 1 - z are swapped: z weighs the new candidate, 1 - z the old state"),
-                     ((1 - z) * h + z * np.tanh(a), "the minimal GRU's candidate is g(a) (a + 1/2 above zero, sigmoid below), not tanh"),
-                     ((1 - z) * h + z * a, "the candidate goes through g: a + 1/2 for a >= 0, sigmoid(a) below"))
+            slips = (((1 - z) * h + z * positive(a), "z and 1 - z are swapped: in the course's notation z weighs the old state, 1 - z the candidate"),
+                     (z * h + (1 - z) * np.tanh(a), "the minimal GRU's candidate is g(a) (a + 1/2 above zero, sigmoid below), not tanh"),
+                     (z * h + (1 - z) * a, "the candidate goes through g: a + 1/2 for a >= 0, sigmoid(a) below"))
             for wrong, hint in slips:
                 if np.allclose(got, wrong, atol=1e-6): raise Hint(hint)
         expect_array(got, want, f'min_gru_step for batch {B}, {m} features, {n} units')

@@ -5,10 +5,10 @@ __all__ = ['SIDES', 'NUMBER_VOCAB', 'END', 'pad_codes', 'masked_run', 'number_wo
            'encode_strings', 'decode_answers', 'seq2seq_model', 'read_numbers', 'exact_by_length', 'segment_labels',
            'boundary_f1', 'tagger', 'tagger_params', 'equal_units', 'length_batches', 'PaddedBatches']
 
-# %% ../nbs/045_sequences.ipynb #6f9efadd
+# %% ../nbs/045_sequences.ipynb #f0e5d2b3
 __doc__ = "Real sequences: padding and masks, number words to digits, bidirectional word segmentation, dropout."  # the module's docstring (nbdev puts __all__ first)
 
-# %% ../nbs/045_sequences.ipynb #a0693286
+# %% ../nbs/045_sequences.ipynb #6e4c7f3b
 import keras
 import numpy as np
 
@@ -18,7 +18,7 @@ from .data import Vocab, one_hot
 from .exercises import Hint, exercise, expect_array
 from .models import param_count, recurrent_layer
 
-# %% ../nbs/045_sequences.ipynb #f5285a00
+# %% ../nbs/045_sequences.ipynb #11b3a1e1
 SIDES = ('post', 'pre')
 
 def pad_codes(seqs, # sequences of integer codes (lists or arrays), each at least one long
@@ -40,7 +40,7 @@ def pad_codes(seqs, # sequences of integer codes (lists or arrays), each at leas
         codes[i, at], mask[i, at] = s, 1
     return codes, mask
 
-# %% ../nbs/045_sequences.ipynb #fdf04aa9
+# %% ../nbs/045_sequences.ipynb #3075434a
 def masked_run(cell, # a scratch layer (a `seqcourse.rnn.ScratchCell`, e.g. ScratchRNN)
                x, # inputs, shape (batch, time, features)
                mask, # 1 (or True) at real steps, 0 at padding, shape (batch, time)
@@ -61,7 +61,7 @@ def masked_run(cell, # a scratch layer (a `seqcourse.rnn.ScratchCell`, e.g. Scra
         H[:, t] = out
     return H, state
 
-# %% ../nbs/045_sequences.ipynb #c16ba58c
+# %% ../nbs/045_sequences.ipynb #468ca33d
 _ONES = ('zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen '
          'seventeen eighteen nineteen').split()
 _TENS = 'twenty thirty forty fifty sixty seventy eighty ninety'.split()
@@ -96,7 +96,7 @@ def numbers_by_length(max_digits:int=5, # the longest numbers have this many dig
         out.append(lo + rng.choice(hi - lo, size=min(per_length, hi - lo), replace=False))
     return np.concatenate(out)
 
-# %% ../nbs/045_sequences.ipynb #b1484145
+# %% ../nbs/045_sequences.ipynb #c8525603
 NUMBER_VOCAB = Vocab(['<end>', ' '] + [chr(c) for c in range(ord('a'), ord('z') + 1)] + list('0123456789'), pad='<pad>')
 END = NUMBER_VOCAB.symbols.index('<end>')
 
@@ -115,7 +115,7 @@ def reader(vocab_size:int, # V: symbols, padding 0 included
                              recurrent_layer(cell, units, name='rnn'), L.Dense(check_int('classes', classes, min=2), activation='softmax', name='output')],
                             name=f"{cell.lower()}_{'masked' if masks else 'unmasked'}")
 
-# %% ../nbs/045_sequences.ipynb #30b045b1
+# %% ../nbs/045_sequences.ipynb #18845d13
 def encode_strings(strings:list, # strings of the vocabulary's symbols
                    vocab:Vocab=NUMBER_VOCAB, # symbols, padding at 0 and an end symbol '<end>'
                    length:int=None, # time steps; default: the longest string plus its end symbol
@@ -136,7 +136,7 @@ def decode_answers(codes, # decoded codes (n, T)
         out.append(vocab.decode(row[row != 0]))
     return out
 
-# %% ../nbs/045_sequences.ipynb #7dd5aca3
+# %% ../nbs/045_sequences.ipynb #fc645343
 def seq2seq_model(vocab_size:int, # V: symbols of questions and answers (padding 0 included)
                   out_length:int, # T: answer steps, the end symbol included
                   units:int=64, # width of the encoder and decoder GRUs
@@ -154,7 +154,7 @@ def seq2seq_model(vocab_size:int, # V: symbols of questions and answers (padding
     model = keras.Model([q, prev], L.Dense(vocab_size, activation='softmax', name='softmax')(dec), name='numbers_' + ('masked' if masks else 'unmasked'))
     return model
 
-# %% ../nbs/045_sequences.ipynb #a52363c0
+# %% ../nbs/045_sequences.ipynb #533b6628
 def read_numbers(model, # a trained `seq2seq_model`
                  words, # a number in words ('three hundred and twelve'), or a list of them
                  vocab:Vocab=NUMBER_VOCAB, # the model's vocabulary
@@ -176,7 +176,7 @@ def exact_by_length(predicted:list, # the answers written
         out[n] = {'exact': float(np.mean(hits)), 'n': len(hits)}
     return out
 
-# %% ../nbs/045_sequences.ipynb #9be38fa8
+# %% ../nbs/045_sequences.ipynb #6176020d
 def segment_labels(sentence:str # a sentence with spaces between its words
                   ) -> tuple:
     "The sentence without spaces and one label per character: 1 where a word starts, else 0."
@@ -186,7 +186,7 @@ def segment_labels(sentence:str # a sentence with spaces between its words
     labels = np.concatenate([[1] + [0] * (len(w) - 1) for w in words]).astype(np.int64)
     return ''.join(words), labels
 
-# %% ../nbs/045_sequences.ipynb #1636d199
+# %% ../nbs/045_sequences.ipynb #2286eb15
 def boundary_f1(y_true, # true labels (1: a word starts here), any shape
                 y_pred, # predicted labels, same shape
                 mask=None, # 1 where a position counts (real characters); default: everywhere
@@ -204,7 +204,7 @@ def boundary_f1(y_true, # true labels (1: a word starts here), any shape
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {'precision': precision, 'recall': recall, 'f1': f1}
 
-# %% ../nbs/045_sequences.ipynb #1a96a245
+# %% ../nbs/045_sequences.ipynb #550f2423
 def tagger(vocab_size:int, # V: symbols, padding 0 included
            units:int, # GRU width (each direction's, when bidirectional)
            *,
@@ -236,7 +236,7 @@ def equal_units(vocab_size:int, bi_units:int, embed_dim:int=16, classes:int=2) -
     target = tagger_params(vocab_size, bi_units, True, embed_dim, classes)
     return min(range(1, 4 * bi_units), key=lambda u: abs(tagger_params(vocab_size, u, False, embed_dim, classes) - target))
 
-# %% ../nbs/045_sequences.ipynb #de5d7d67
+# %% ../nbs/045_sequences.ipynb #a48df39e
 def length_batches(lengths, # the length of every example
                    batch_size:int, # examples per batch
                    bucket:bool, # True: batches of similar lengths (sorted, then cut); False: random batches
@@ -265,7 +265,7 @@ class PaddedBatches(keras.utils.PyDataset):
         x = self.codes[idx, :T]
         return x, self.labels[idx, :T], (x > 0).astype('float32')
 
-# %% ../nbs/045_sequences.ipynb #4a1bc5ae
+# %% ../nbs/045_sequences.ipynb #931641ba
 @exercise('sequences-1', function='pad_front(seqs, length)')
 def _check_pad_front(answer):
     "sequences-1: pad code sequences with 0 at the front to `length` steps."

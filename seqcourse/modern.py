@@ -6,10 +6,10 @@ __all__ = ['SCANS', 'MODERN_MEMORY_LABELS', 'positive', 'min_gru_sequential', 's
            'CausalTransformer', 'CachedDecoder', 'Rereader', 'train_speed', 'activation_floats', 'modern_memory_pack',
            'modern_memory_benchmark']
 
-# %% ../nbs/09_modern.ipynb #6f9b53d1
+# %% ../nbs/09_modern.ipynb #adf2ea9d
 __doc__ = "Recurrences that train in parallel (the minimal GRU, scans) and attention without recurrence (a causal Transformer, a KV cache)."  # the module's docstring (nbdev puts __all__ first)
 
-# %% ../nbs/09_modern.ipynb #3985e615
+# %% ../nbs/09_modern.ipynb #2e41a01e
 import keras
 import numpy as np
 import tensorflow as tf
@@ -20,7 +20,7 @@ from .exercises import Hint, exercise, expect_array
 from .rnn import memory_task
 from .training import build_for_fit
 
-# %% ../nbs/09_modern.ipynb #a257d1b7
+# %% ../nbs/09_modern.ipynb #143182cf
 def positive(a # pre-activations, any shape
             ):
     "The minimal GRU's candidate activation g(a): a + 1/2 for a >= 0, sigmoid(a) below; always > 0, continuous, smooth at 0."
@@ -48,7 +48,7 @@ def min_gru_sequential(x, # inputs, shape (batch, time, features)
         out[:, t] = h
     return out
 
-# %% ../nbs/09_modern.ipynb #e975625d
+# %% ../nbs/09_modern.ipynb #17f425b5
 def scan_diagram(T:int=8, # time steps drawn (a power of two)
                 ):
     "A picture of the work-efficient scan: neighbouring pairs combined level by level, then the states in between filled in."
@@ -78,7 +78,7 @@ def scan_diagram(T:int=8, # time steps drawn (a power of two)
     ax.set_xlim(-0.6, T + 2.2); ax.set_ylim(y(2 * levels) - 0.9, 0.5); ax.axis('off')
     return fig
 
-# %% ../nbs/09_modern.ipynb #e6de2e55
+# %% ../nbs/09_modern.ipynb #1bc55476
 def log_positive(a # pre-activations (a tensor)
                 ):
     "log g(a), computed without forming g(a) for a < 0: log(a + 1/2) for a >= 0, -softplus(-a) below."
@@ -91,7 +91,7 @@ def log_scan(log_a, # log of the coefficients a_t, shape (batch, time, units)
     a_star = tf.math.cumsum(log_a, axis=1)                  # log of a_1 a_2 ... a_t
     return tf.exp(a_star + tf.math.cumulative_logsumexp(log_b - a_star, axis=1))
 
-# %% ../nbs/09_modern.ipynb #7edd41cd
+# %% ../nbs/09_modern.ipynb #abd3a9f9
 def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
                   b, # inputs b_t, same shape
                  ):
@@ -109,7 +109,7 @@ def blelloch_scan(a, # coefficients a_t, shape (batch, time, units), time known
     h_even = a_even * tf.pad(h_odd[:, :-1], [[0, 0], [1, 0], [0, 0]]) + b_even
     return tf.reshape(tf.stack([h_even, h_odd], 2), [n, T, U])
 
-# %% ../nbs/09_modern.ipynb #8f2b8671
+# %% ../nbs/09_modern.ipynb #31c03e09
 SCANS = ('log', 'blelloch')
 
 def min_gru_parallel(x, # inputs, shape (batch, time, features)
@@ -126,7 +126,7 @@ def min_gru_parallel(x, # inputs, shape (batch, time, features)
     z = tf.sigmoid(k)
     return blelloch_scan(z, (1 - z) * tf.where(c >= 0, tf.nn.relu(c) + 0.5, tf.sigmoid(c)))
 
-# %% ../nbs/09_modern.ipynb #1129cdfb
+# %% ../nbs/09_modern.ipynb #2806bde3
 class MinGRUCell(keras.layers.Layer):
     "One step of the minimal GRU (Feng et al. 2024): what generation runs, one character at a time."
     def __init__(self, units:int, # width of the state
@@ -148,7 +148,7 @@ class MinGRUCell(keras.layers.Layer):
 
     def get_config(self): return {**super().get_config(), 'units': self.units}
 
-# %% ../nbs/09_modern.ipynb #b5b635c1
+# %% ../nbs/09_modern.ipynb #38a9b30d
 class MinGRU(keras.layers.RNN):
     "A Keras recurrent layer that trains the minimal GRU with a parallel scan and steps it like any RNN (its `cell`)."
     def __init__(self, units:int, # width of the state
@@ -168,7 +168,7 @@ class MinGRU(keras.layers.RNN):
         cfg = super().get_config(); cfg.pop('cell', None)
         return {**cfg, 'units': self.cell.units, 'scan': self.scan}
 
-# %% ../nbs/09_modern.ipynb #2bf58906
+# %% ../nbs/09_modern.ipynb #c9c9ce1a
 def min_gru_lm(vocab_size:int, # V: symbols read and predicted
                units:int=256, # width of every minimal-GRU layer
                layers:int=2, # minimal-GRU layers stacked
@@ -186,7 +186,7 @@ def min_gru_lm(vocab_size:int, # V: symbols read and predicted
     return keras.Sequential([keras.Input((length,), dtype='int32'), L.Embedding(check_int('vocab_size', vocab_size), check_int('embed_dim', embed_dim), name='embed')]
                             + stack + [L.Dense(vocab_size, name='logits')], name=name)
 
-# %% ../nbs/09_modern.ipynb #f7e36d52
+# %% ../nbs/09_modern.ipynb #16cfebc8
 def min_gru_chrono(layer, # a built MinGRU layer (or its cell)
                    T_max:float, # the longest dependency expected, in steps (> 2)
                    seed:int=0, # seed of the random time scales
@@ -201,7 +201,7 @@ def min_gru_chrono(layer, # a built MinGRU layer (or its cell)
     cell.set_weights([K, b])
     return keep
 
-# %% ../nbs/09_modern.ipynb #c4f14fd5
+# %% ../nbs/09_modern.ipynb #a24ddba1
 class CausalTransformer(keras.Model):
     "A small decoder-only Transformer over codes: embedding + sinusoidal positions, pre-norm blocks of causal MultiHeadAttention and an MLP."
     def __init__(self, vocab_size:int, # V: symbols read
@@ -236,7 +236,7 @@ class CausalTransformer(keras.Model):
         h = self.final_norm(h[:, -1] if self.last_only else h)
         return self.out(h)
 
-# %% ../nbs/09_modern.ipynb #b49f6d87
+# %% ../nbs/09_modern.ipynb #954f376b
 class CachedDecoder:
     "Generate with a CausalTransformer one symbol at a time, keeping every block's keys and values (the KV cache)."
     def __init__(self, model:CausalTransformer # a built model
@@ -281,7 +281,7 @@ class CachedDecoder:
         "Numbers held in the cache now, per sequence: 2 x blocks x t x d_model."
         return int(sum(int(np.prod(c.shape[1:])) for c in self.cache))
 
-# %% ../nbs/09_modern.ipynb #358497ff
+# %% ../nbs/09_modern.ipynb #e4fe41ed
 class Rereader:
     "Generate with a CausalTransformer without a cache: every step reads the whole text so far again."
     def __init__(self, model:CausalTransformer # a built model
@@ -303,7 +303,7 @@ class Rereader:
         self.codes = np.concatenate([self.codes, np.asarray(codes, np.int32).reshape(-1, 1)], 1)
         return softmax(np.asarray(self._last(tf.constant(self.codes)), np.float64))
 
-# %% ../nbs/09_modern.ipynb #257a0236
+# %% ../nbs/09_modern.ipynb #ad082ed7
 def train_speed(model, # a compiled Keras model from codes (batch, time) to logits (batch, time, V)
                 seq_len:int, # characters per training sequence
                 chars:int=6400, # characters per batch: batch = chars // seq_len sequences
@@ -334,7 +334,7 @@ def activation_floats(kind:str, # 'GRU', 'minGRU' or 'Transformer'
     if kind == 'minGRU': return n * 5 * w                  # z, candidate, h, and the scan's a and b
     return n * (14 * w + check_int('heads', heads) * T)    # norms, q, k, v, context, MLP (4d twice); one attention weight per earlier position and head
 
-# %% ../nbs/09_modern.ipynb #5ef3457c
+# %% ../nbs/09_modern.ipynb #447f3d17
 MODERN_MEMORY_LABELS = ('minGRU', 'minGRU-chrono', 'Transformer')
 
 def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
@@ -368,7 +368,7 @@ def modern_memory_pack(labels, # some of MODERN_MEMORY_LABELS
                   loss=[keras.losses.SparseCategoricalCrossentropy(from_logits=True)] * len(outputs))
     return model
 
-# %% ../nbs/09_modern.ipynb #bb7fe662
+# %% ../nbs/09_modern.ipynb #7c161ce5
 def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                             Ts, # distractor lengths T
                             steps:int=400, # Adam steps, each on a fresh batch
@@ -402,7 +402,7 @@ def modern_memory_benchmark(labels, # some of MODERN_MEMORY_LABELS
                                    loss=float(-np.log(p[np.arange(len(y)), y] + 1e-12).mean()), steps=steps, seconds=sw.seconds))
     return points
 
-# %% ../nbs/09_modern.ipynb #5eeb2e6d
+# %% ../nbs/09_modern.ipynb #77b7f0e4
 def _reference_step(x, h, Wz, bz, Wh, bh):
     z = sigmoid(x @ Wz + bz)
     return z * h + (1 - z) * positive(x @ Wh + bh)

@@ -8,7 +8,7 @@ from conftest import ROOT
 
 PKG = ROOT/'seqcourse'
 TOP = {'runner', 'classroom', 'cli'}                 # the machinery: may import anything but each other's upper layers
-CHAPTERS = {'data', 'chain', 'rnn', 'lstm', 'gru', 'hello', 'addition', 'textgen', 'attention'}   # add a new chapter's module here
+CHAPTERS = {'data', 'chain', 'rnn', 'lstm', 'gru', 'hello', 'addition', 'textgen', 'attention', 'sequences', 'modern'}   # add a new chapter's module here
 BASE = {'core', 'data', 'plotting', 'exercises', 'sampling'}
 # Any other module (e.g. models, training) is shared: it may import the base and other shared modules, not a chapter.
 
